@@ -1,0 +1,15 @@
+"""The same gradient as autograd0.py, with f written as an ordinary Python function."""
+import torch
+
+
+def f(x, y):
+    return x ** 2 + y ** 2
+
+
+x = torch.tensor(1.0, requires_grad=True)
+y = torch.tensor(3.0, requires_grad=True)
+z = f(x, y)
+z.backward()
+print(x.grad)
+print(y.grad)
+print(z.item())
