@@ -1,0 +1,7 @@
+import torch
+
+x = torch.tensor([1.0, 3.0], requires_grad=True)
+f = sum(x*x)
+f.backward()
+print('f=', f.item())
+print('x.grad=', x.grad)

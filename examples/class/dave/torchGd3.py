@@ -1,0 +1,1 @@
+print('x= tensor([-0.0018, -0.0035], requires_grad=True)')

@@ -1,0 +1,159 @@
+"""Check kinds every exercise can use: the API, printed output, gradients left by a script."""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Any
+
+from grader.checks.base import Kind, ReferenceFailure, Run, Verdict, error_verdict
+from grader.compare import Tolerance, compare, numbers
+from grader.spec import CheckSpec
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf")
+
+
+class Api(Kind):
+    """The functions and classes the exercise names exist, are callable, take the right parameters."""
+
+    probe = "api"
+
+    def inputs(self, check, rng):
+        return {"names": list(check.options["names"])}
+
+    def judge(self, check, params, got, expected):
+        problems = []
+        defined = got.get("defined", [])
+        for name in params["names"]:
+            mine, theirs = got["names"].get(name, {}), expected["names"].get(name, {})
+            if not mine.get("present"):
+                head = name.split(".")[0]
+                pool = defined if head == name else []
+                close = difflib.get_close_matches(name.split(".")[-1], pool, n=1, cutoff=0.6)
+                hint = f" — did you mean {close[0]!r}?" if close else ""
+                problems.append(f"{name} is missing{hint}")
+            elif not mine.get("callable"):
+                problems.append(f"{name} is not callable")
+            elif theirs.get("parameters") and mine.get("parameters") is not None:
+                need = [p for p in theirs["parameters"] if p != "self"]
+                have = [p for p in mine["parameters"] if p != "self"]
+                if len(have) < len(need) and not any(p in ("args", "kwargs") for p in have):
+                    problems.append(f"{name} takes ({', '.join(have)}), expected ({', '.join(need)})")
+        if problems:
+            found = len(params["names"]) - len(problems)
+            return Verdict.failed("; ".join(problems), found / len(params["names"]))
+        return Verdict.passed()
+
+
+def parse_line(line: str) -> tuple[str, list[float]]:
+    """A printed line as (text skeleton without numbers or spaces, the numbers in it)."""
+    found = [float(match) for match in NUMBER.findall(line)]
+    skeleton = re.sub(r"\s+", "", NUMBER.sub("#", line)).lower()
+    return skeleton, found
+
+
+def select(lines: list[str], pattern: str | None) -> list[str]:
+    lines = [line.rstrip() for line in lines if line.strip()]
+    return [line for line in lines if re.search(pattern, line)] if pattern else lines
+
+
+def match_lines(student: list[str], expected: list[str], tolerance: Tolerance) -> tuple[int, str | None]:
+    """Find the expected lines in order among the student's; (how many found, first miss explained)."""
+    position, found, first_miss = 0, 0, None
+    parsed = [parse_line(line) for line in student]
+    for line in expected:
+        skeleton, values = parse_line(line)
+        hit = None
+        for index in range(position, len(parsed)):
+            their_skeleton, their_values = parsed[index]
+            if their_skeleton == skeleton and len(their_values) == len(values) and all(
+                tolerance.allows(g, e) for g, e in zip(their_values, values)
+            ):
+                hit = index
+                break
+        if hit is None:
+            if first_miss is None:
+                similar = [student[i] for i in range(position, len(parsed)) if parsed[i][0] == skeleton]
+                near = difflib.get_close_matches(line, student[position:], n=1, cutoff=0.3)
+                if similar:
+                    first_miss = f"expected {line!r}, the closest printed line is {similar[0]!r} (numbers within {tolerance})"
+                elif near:
+                    first_miss = f"expected {line!r}, printed {near[0]!r}"
+                else:
+                    first_miss = f"expected a line like {line!r}, none printed"
+            continue
+        found += 1
+        position = hit + 1
+    return found, first_miss
+
+
+class Output(Kind):
+    """The script's printed lines match the reference's: text normalised, numbers within tolerance.
+
+    options.pattern selects the lines compared (a regex); options.rerun compares the printed
+    output of another check's re-run instead of the first run."""
+
+    rtol = 1e-9
+    atol = 1e-12
+
+    def judge_run(self, check: CheckSpec, params: Any, got: Run, expected: Run) -> Verdict:
+        source = check.options.get("from")
+        mine = got.get(source) if source else got.load
+        theirs = expected.get(source) if source else expected.load
+        if theirs is None or theirs.error is not None:
+            raise ReferenceFailure(f"reference produced no output for {check.name!r}")
+        if mine is None:
+            return Verdict("error", 0.0, "the program ended before its output could be checked")
+        if mine.error is not None:
+            return error_verdict(mine)
+        printed_mine = mine.value.get("printed", "") if source else mine.output
+        printed_theirs = theirs.value.get("printed", "") if source else theirs.output
+        pattern = check.options.get("pattern")
+        want = select(printed_theirs.splitlines(), pattern)
+        have = select(printed_mine.splitlines(), None)
+        if not want:
+            raise ReferenceFailure(f"reference printed no line for {check.name!r} (pattern {pattern!r})")
+        found, miss = match_lines(have, want, self.tolerance(check))
+        if found == len(want):
+            return Verdict.passed()
+        return Verdict.failed(f"{found} of {len(want)} expected lines printed; first difference: {miss}",
+                              found / len(want) if check.options.get("partial", True) else 0.0)
+
+
+class Leaves(Kind):
+    """The tensors a script leaves behind carry the true gradient of the exercise's function.
+
+    options.function: "sumsq" (f = Σxᵢ²) or "norm" (f = √Σxᵢ²), over all leaf values in order."""
+
+    probe = "leaves"
+    rtol = 1e-5
+    atol = 1e-6
+
+    def judge(self, check, params, got, expected):
+        leaves = got["leaves"]
+        if not leaves:
+            return Verdict.failed("no tensor with a gradient was left by the script: "
+                                  "create it with requires_grad=True and call backward() on f")
+        values, grads = [], []
+        for name, leaf in leaves.items():
+            value, grad = numbers(leaf["value"]), numbers(leaf["grad"])
+            if value is None or grad is None:
+                return Verdict.failed(f"{name}.grad could not be read as numbers")
+            values += value[0]
+            grads += grad[0]
+        want_values = []
+        for leaf in expected["leaves"].values():
+            want_values += numbers(leaf["value"])[0]
+        tolerance = self.tolerance(check)
+        if sorted(values) != sorted(want_values) and compare("inputs", sorted(values), sorted(want_values), tolerance):
+            return Verdict.failed(f"the variables hold {values}, the exercise asks for {want_values}")
+        function = check.options["function"]
+        norm = math.sqrt(sum(v * v for v in values))
+        truth = [2 * v for v in values] if function == "sumsq" else [v / norm for v in values]
+        difference = compare("gradient", grads, truth, tolerance)
+        if difference is None:
+            return Verdict.passed()
+        hint = ""
+        if function == "norm" and compare("g", grads, [2 * v for v in values], tolerance) is None:
+            hint = " — that is the gradient of Σx², not of the norm √Σx² (torch.norm)"
+        return Verdict.failed(difference.message + hint)

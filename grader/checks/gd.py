@@ -1,0 +1,137 @@
+"""Checks of `gd`: derivatives against the exact ones, within the finite difference's own error."""
+from __future__ import annotations
+
+import math
+
+from grader.checks.base import Kind, Verdict, case_error, fraction_verdict
+from grader.compare import fmt, numbers
+from grader.functions import Smooth
+
+
+def smooth_params(rng, dims: int) -> dict:
+    return {"a": [rng.uniform(0.3, 2.0) for _ in range(dims)], "b": rng.uniform(-1, 1),
+            "c": [rng.uniform(-1, 1) for _ in range(dims)], "d": rng.uniform(-0.5, 0.5)}
+
+
+def difference_error(f: Smooth, p: list[float], k: int, step: float) -> float:
+    """How far a forward (or backward, or central) difference may honestly be from f'(p).
+
+    Forward: step/2 · max|f''| (Taylor); central is smaller. Plus rounding: 4 ε |f| / step."""
+    truncation = step / 2 * f.curvature_bound(p, k, step)
+    rounding = 4 * 2.2e-16 * (abs(f(p)) + 1) / step
+    return 1.05 * truncation + rounding + 1e-12
+
+
+class Derivative(Kind):
+    """df(f, p, k, step) ≈ ∂f/∂p_k on random smooth functions at random points; p left unchanged."""
+
+    probe = "gd.df"
+
+    def inputs(self, check, rng):
+        cases = []
+        for i in range(int(check.options.get("cases", 6))):
+            dims = rng.choice([2, 3])
+            cases.append({"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
+                          "k": rng.randrange(dims), "step": rng.choice([0.01, 0.001]),
+                          "form": "array" if i % 2 else "list"})
+        return {"cases": cases}
+
+    def judge(self, check, params, got, expected):
+        failures = []
+        for case, outcome in zip(params["cases"], got):
+            error = case_error(outcome)
+            if error:
+                failures.append(error)
+                continue
+            f = Smooth.from_params(case["function"])
+            exact = f.derivative(case["p"], case["k"])
+            allowed = difference_error(f, case["p"], case["k"], case["step"])
+            value = outcome["value"]
+            if not math.isfinite(value) or abs(value - exact) > allowed:
+                hint = ""
+                if math.isfinite(value) and abs(value * case["step"] - exact) <= allowed * max(1.0, 1 / case["step"]):
+                    hint = " — did you forget to divide by step?"
+                elif math.isfinite(value) and abs(value + exact) <= allowed:
+                    hint = " — the sign is flipped: f(p + step) - f(p), not the other way round"
+                failures.append(f"df at p={case['p']}, k={case['k']}, step={case['step']}: expected "
+                                f"{exact:.8g} ± {allowed:.2g} (the difference quotient's own error), got {value:.8g}{hint}")
+            elif not outcome["unchanged"]:
+                failures.append(f"df changed the caller's point p={case['p']}: copy p before moving coordinate k")
+        return fraction_verdict(len(params["cases"]), failures)
+
+
+class Gradient(Kind):
+    """grad(f, p, step) is the vector of the partial derivatives, one per coordinate."""
+
+    probe = "gd.grad"
+
+    def inputs(self, check, rng):
+        cases = []
+        for i in range(int(check.options.get("cases", 4))):
+            dims = rng.choice([2, 3])
+            cases.append({"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
+                          "step": 0.01, "form": "array" if i % 2 else "list"})
+        return {"cases": cases}
+
+    def judge(self, check, params, got, expected):
+        failures = []
+        for case, outcome in zip(params["cases"], got):
+            error = case_error(outcome)
+            if error:
+                failures.append(error)
+                continue
+            f, p = Smooth.from_params(case["function"]), case["p"]
+            flat = numbers(outcome["value"])
+            if flat is None or len(flat[0]) != len(p):
+                failures.append(f"grad at p={p} should return {len(p)} numbers, returned {outcome['value']!r}"[:300])
+                continue
+            exact = [f.derivative(p, k) for k in range(len(p))]
+            allowed = [difference_error(f, p, k, case["step"]) for k in range(len(p))]
+            if any(not math.isfinite(v) or abs(v - e) > a for v, e, a in zip(flat[0], exact, allowed)):
+                failures.append(f"grad at p={p}: expected {fmt(exact)} (± {fmt(allowed)}), got {fmt(flat[0])}")
+            elif not outcome["unchanged"]:
+                failures.append(f"grad changed the caller's point p={p}")
+        return fraction_verdict(len(params["cases"]), failures)
+
+
+class Descent(Kind):
+    """gradientDescendent(f, p0, step) walks downhill to the bottom of random bowls Σaᵢ(pᵢ-mᵢ)².
+
+    With forward differences the walk stops step/2 short of the bottom (the gradient's own
+    bias); central differences reach it: both are accepted."""
+
+    probe = "gd.descent"
+
+    def inputs(self, check, rng):
+        cases = []
+        for i in range(int(check.options.get("cases", 2))):
+            dims = rng.choice([2, 3])
+            cases.append({"function": {"a": [rng.uniform(0.5, 2) for _ in range(dims)],
+                                       "m": [round(rng.uniform(-2, 2), 6) for _ in range(dims)]},
+                          "p0": [round(rng.uniform(-3, 3), 6) for _ in range(dims)], "step": 0.01,
+                          "form": "array" if i % 2 else "list"})
+        return {"cases": cases}
+
+    def judge(self, check, params, got, expected):
+        failures = []
+        for case, outcome in zip(params["cases"], got):
+            error = case_error(outcome)
+            if error:
+                failures.append(error)
+                continue
+            bottom, step = case["function"]["m"], case["step"]
+            flat = numbers(outcome["value"])
+            if flat is None or len(flat[0]) != len(bottom):
+                failures.append(f"gradientDescendent should return the final point ({len(bottom)} numbers), "
+                                f"returned {outcome['value']!r}"[:300])
+                continue
+            allowed = step / 2 * 1.05 + 1e-4
+            if any(not math.isfinite(v) or abs(v - m) > allowed for v, m in zip(flat[0], bottom)):
+                start = case["p0"]
+                climbed = sum((v - m) ** 2 for v, m in zip(flat[0], bottom)) > sum((s - m) ** 2 for s, m in zip(start, bottom))
+                hint = " — it moved uphill: step against the gradient (p -= step * g)" if climbed else ""
+                failures.append(f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "
+                                f"the descent ended at {fmt(flat[0])}{hint}")
+            elif not outcome["unchanged"]:
+                failures.append(f"gradientDescendent changed the caller's p0={case['p0']}: work on a copy")
+        return fraction_verdict(len(params["cases"]), failures)

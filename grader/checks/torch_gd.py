@@ -1,0 +1,118 @@
+"""Checks of the torch descents: the student's GD from grader-chosen starts and losses,
+compared step by step with the reference's run from the same start."""
+from __future__ import annotations
+
+from grader.checks.base import Kind, Verdict, case_error, fraction_verdict
+from grader.compare import Tolerance, compare, fmt
+
+HINT_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-6)
+
+
+def no_clear_curve(x0: float, target: float, loops: int, lr: float) -> list[float]:
+    """(x - t)² descended without clearing x.grad: each step uses the sum of all gradients so far."""
+    x, total, curve = x0, 0.0, []
+    for _ in range(loops):
+        curve.append((x - target) ** 2)
+        total += 2 * (x - target)
+        x -= lr * total
+    return curve
+
+
+def falls(curve: list[float]) -> bool:
+    return len(curve) >= 2 and curve[-1] < curve[0]
+
+
+class ScalarDescent(Kind):
+    """torchGd1's GD(x, loss_fn, loop_max, learning_rate) on (x - t)², t and x₀ chosen by the grader."""
+
+    probe = "torch.gd_scalar"
+    rtol = 1e-4     # float32 steps: the same arithmetic as the reference, in any correct order
+    atol = 1e-5
+
+    def inputs(self, check, rng):
+        return {"cases": [{"x0": round(rng.uniform(-3, 3), 4), "target": round(rng.uniform(-3, 3), 4),
+                           "loops": 300, "lr": 0.01} for _ in range(int(check.options.get("cases", 2)))]}
+
+    def judge(self, check, params, got, expected):
+        failures = []
+        for case, mine, theirs in zip(params["cases"], got, expected):
+            error = case_error(mine)
+            if error:
+                failures.append(error)
+                continue
+            difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
+                                 mine["value"], theirs["value"], self.tolerance(check))
+            if difference:
+                failures.append(difference.message + self.cause(case, mine["curve"]))
+        return fraction_verdict(len(params["cases"]), failures)
+
+    def cause(self, case: dict, curve: list[float]) -> str:
+        if not curve:
+            return " — loss_fn was never called"
+        simulated = no_clear_curve(case["x0"], case["target"], case["loops"], case["lr"])
+        if compare("c", curve[:50], simulated[:50], HINT_TOLERANCE) is None:
+            return " — x.grad is not cleared between steps, so the gradients add up (x.grad.zero_() after the step)"
+        if not falls(curve):
+            return f" — the loss did not go down ({fmt(curve[:1])} → {fmt(curve[-1:])}): step against the gradient"
+        return ""
+
+
+class ListDescent(Kind):
+    """torchGd2's GD(parameters, loss_fn, loop_max, learning_rate) over a list of tensors."""
+
+    probe = "torch.gd_list"
+    rtol = 1e-6
+    atol = 1e-8
+
+    def inputs(self, check, rng):
+        cases = []
+        for _ in range(int(check.options.get("cases", 2))):
+            count = rng.randint(1, 3)
+            cases.append({"p0": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
+                          "targets": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
+                          "weights": [round(rng.uniform(0.5, 2), 3) for _ in range(count)],
+                          "loops": 200, "lr": 0.01})
+        return {"cases": cases}
+
+    def judge(self, check, params, got, expected):
+        failures = []
+        for case, mine, theirs in zip(params["cases"], got, expected):
+            error = case_error(mine)
+            if error:
+                failures.append(error)
+                continue
+            difference = compare(f"parameters after {case['loops']} steps from {case['p0']}",
+                                 mine["value"], theirs["value"], self.tolerance(check))
+            if difference:
+                hint = "" if falls(mine["curve"]) else " — the loss did not go down"
+                if len(case["p0"]) > 1 and falls(mine["curve"]):
+                    hint = " — is every parameter in the list updated and its .grad cleared?"
+                failures.append(difference.message + hint)
+        return fraction_verdict(len(params["cases"]), failures)
+
+
+class ShiftedRerun(Kind):
+    """The script run again from a start the student cannot know (every requires_grad tensor
+    shifted): the values it leaves must be the reference's from the same start."""
+
+    probe = "torch.rerun_shifted"
+    rtol = 1e-5
+    atol = 1e-6
+
+    def inputs(self, check, rng):
+        return {"offsets": [round(rng.uniform(0.2, 1.0), 3) * rng.choice([-1, 1]) for _ in range(3)],
+                "names": list(check.options.get("names", ["x"]))}
+
+    def judge(self, check, params, got, expected):
+        if not got["shifted"]:
+            return Verdict.failed("the script made no torch.tensor(..., requires_grad=True), so the grader "
+                                  "could not check that it computes its output")
+        failures = []
+        for name in params["names"]:
+            difference = compare(f"{name} from a shifted start", got["values"].get(name),
+                                 expected["values"].get(name), self.tolerance(check))
+            if difference:
+                failures.append(difference.message)
+        if failures:
+            return Verdict.failed("; ".join(failures) + " — does the script compute its result, or print a remembered one?")
+        return Verdict.passed()

@@ -1,0 +1,89 @@
+"""`grade PATH`: grade one submission or a whole class, print the report, write --json.
+
+Exit codes: 0 grading completed (whatever the students scored), 2 usage error, 3 the grader
+itself failed somewhere (reported as such, never as a student's zero)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from grader import __version__
+from grader.engine import Grader, Options
+from grader.spec import SpecError, load_specs
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grade", description="Grade numerical and deep-learning exercises against reference solutions.")
+    p.add_argument("path", type=Path, help="a submission (folder with exercise files, git checkout, .zip) or a class folder")
+    reading = p.add_mutually_exclusive_group()
+    reading.add_argument("--single", action="store_const", const="single", dest="mode", help="PATH is one submission")
+    reading.add_argument("--class", action="store_const", const="class", dest="mode", help="each child of PATH is a submission")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
+    p.add_argument("--seed", type=int, help="seed of the grader's random inputs (default: a new one, shown in the report)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="warm worker processes (default: CPU count)")
+    p.add_argument("--timeout", type=float, help="seconds per exercise run, overriding the assignments'")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where exercises marked for a GPU run")
+    p.add_argument("--exercise", action="append", default=[], metavar="ID", help="grade only this exercise (repeatable)")
+    p.add_argument("--reference", type=Path, default=PROJECT / "reference", help="folder of reference solutions")
+    p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.set_defaults(mode="auto")
+    return p
+
+
+def cuda_present() -> bool:
+    """Without importing torch (seconds): is an NVIDIA driver loaded?"""
+    return Path("/proc/driver/nvidia/version").exists()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    errors = Console(stderr=True)
+    if not args.path.exists():
+        errors.print(f"[red]grade: {args.path}: no such file or folder[/red]")
+        return 2
+    if args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
+        errors.print("[red]grade: --workers and --timeout must be positive[/red]")
+        return 2
+    try:
+        specs = load_specs(args.assignments)
+    except SpecError as error:
+        errors.print(f"[red]grade: invalid assignment spec: {error}[/red]")
+        return 2
+    unknown = sorted(set(args.exercise) - {spec.id for spec in specs})
+    if unknown:
+        errors.print(f"[red]grade: unknown exercise {unknown}; known: {', '.join(s.id for s in specs)}[/red]")
+        return 2
+    device = args.device
+    if device == "auto":
+        device = "cuda" if cuda_present() else "cpu"
+    elif device == "cuda" and not cuda_present():
+        errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
+        return 2
+    options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
+                      mode=args.mode, exercises=args.exercise)
+    grader = Grader(specs, args.reference, options)
+    console = Console()
+    if args.quiet:
+        report = grader.grade(args.path)
+    else:
+        with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=errors, transient=True) as bar:
+            task = bar.add_task("starting workers", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=label)
+
+            report = grader.grade(args.path, progress)
+        console.print(report)
+    if args.json:
+        args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return 3 if report.errors else 0

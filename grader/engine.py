@@ -1,0 +1,251 @@
+"""Grade a class: reference runs once, every (submission, exercise) in a sandboxed child, judged here.
+
+The trusted side of the boundary: it chooses the probes' inputs from the run's seed, keeps the
+reference's observations, and turns the plain data children send into verdicts.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pydantic import ValidationError
+
+from grader import __version__
+from grader.checks import KINDS, ReferenceFailure, Run, Verdict
+from grader.report import CheckResult, ClassReport, ExerciseResult, Isolation, SubmissionResult
+from grader.pool import WorkerPool
+from grader.spec import ExerciseSpec
+from grader.submissions import Submission, SubmissionError, copy_into, find_files, list_submissions, unpack
+from grader.wire import Job, Observation, ProbeCall, RunReply
+
+OUTPUT_BYTES = 256 * 1024
+
+
+@dataclass
+class Options:
+    seed: int | None = None
+    workers: int = 2
+    timeout: float | None = None          # overrides every exercise's timeout
+    device: str = "cpu"                   # "cpu" or "cuda", resolved by the CLI
+    mode: str = "auto"                    # "auto", "single" or "class"
+    exercises: list[str] = field(default_factory=list)  # restrict to these ids
+
+
+@dataclass
+class Pending:
+    submission: Submission
+    spec: ExerciseSpec
+    future: Future[RunReply]
+
+
+Progress = Callable[[int, int, str], None]
+
+
+class Grader:
+    def __init__(self, specs: list[ExerciseSpec], reference: Path, options: Options) -> None:
+        self.specs = [spec for spec in specs if not options.exercises or spec.id in options.exercises]
+        self.reference = reference
+        self.options = options
+        self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+        self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{self.seed}:{spec.id}:{check.name}"))
+                       for spec in self.specs for check in spec.checks}
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.errors: list[str] = []
+
+    # --- jobs -------------------------------------------------------------------------------
+    def job(self, submission: Submission, spec: ExerciseSpec, box: Path) -> Job:
+        file = submission.files[spec.id]
+        paths = sorted({str(submission.files[need].parent) for need in spec.needs if need in submission.files})
+        calls = [ProbeCall(check=check.name, probe=KINDS[check.kind].probe, params=self.params[(spec.id, check.name)])
+                 for check in spec.checks if KINDS[check.kind].probe]
+        device = "cuda" if self.options.device == "cuda" and spec.device == "auto" else "cpu"
+        timeout = self.options.timeout or spec.timeout
+        return Job(exercise=spec.id, kind=spec.kind, box=str(box), file=str(file), paths=paths, checks=calls,
+                   timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
+                   output_bytes=OUTPUT_BYTES, device=device)
+
+    def prepare(self, path: Path, index: int) -> Submission:
+        student = path.stem if path.suffix == ".zip" else path.resolve().name
+        root = path
+        if path.suffix == ".zip":
+            root = unpack(path, self.scratch / f"unpacked-{index}")
+        submission = Submission(student=student, path=path, root=root)
+        find_files(submission, self.specs)
+        return submission
+
+    def submit(self, pool: WorkerPool, submission: Submission, index: int) -> list[Pending]:
+        pending = []
+        for spec in self.specs:
+            if spec.id not in submission.files:
+                continue
+            box = self.scratch / f"{index}-{spec.id}"
+            box.mkdir()
+            notes = copy_into(submission, box)
+            file = str(submission.files[spec.id])
+            related = [file] + [str(submission.files[n]) for n in spec.needs if n in submission.files]
+            for name in related:
+                if name in notes:
+                    submission.exercise_warnings.setdefault(spec.id, []).append(notes[name])
+            pending.append(Pending(submission, spec, pool.submit(self.job(submission, spec, box))))
+        return pending
+
+    # --- judging ----------------------------------------------------------------------------
+    def observations(self, reply: RunReply) -> tuple[dict[str, Observation], int]:
+        found: dict[str, Observation] = {}
+        rejected = 0
+        for line in reply.lines:
+            try:
+                observation = Observation.model_validate_json(line)
+            except ValidationError:
+                rejected += 1
+                continue
+            found.setdefault(observation.check, observation)   # the first word on a check is final
+        return found, rejected
+
+    def judge(self, submission: Submission, spec: ExerciseSpec, reply: RunReply, reference: Run | None) -> ExerciseResult:
+        result = ExerciseResult(exercise=spec.id, status="graded", score=0.0, max_score=spec.max_score,
+                                file=str(submission.files[spec.id]),
+                                warnings=list(submission.exercise_warnings.get(spec.id, [])), seconds=reply.seconds)
+        if reply.worker_error:
+            self.errors.append(f"{submission.student}/{spec.id}: {reply.worker_error}")
+            result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
+            return result
+        observations, rejected = self.observations(reply)
+        if rejected:
+            result.warnings.append(f"{rejected} unreadable result line(s) from the sandbox were ignored")
+        load = observations.get("__load__")
+        result.output = (load.output if load else reply.stdout)[:OUTPUT_BYTES]
+        if load is None or load.error is not None:
+            result.status, result.message = self.failed_load(spec, reply, load)
+            result.checks = [CheckResult(name=c.name, status="skipped" if result.status == "error" else "timeout",
+                                         score=0.0, max_score=c.points, visibility=c.visibility,
+                                         message="not run: " + result.message) for c in spec.checks]
+            return result
+        if reference is None:
+            raise ReferenceFailure(f"no reference result for {spec.id}")
+        run = Run(observations, reply.stdout)
+        verdicts: dict[str, Verdict] = {}
+        for check in spec.checks:
+            verdicts[check.name] = self.verdict(submission, spec, check, run, reference, reply)
+        for check in spec.checks:
+            verdict = verdicts[check.name]
+            missing = [name for name in check.requires if verdicts[name].status != "passed"]
+            if missing and verdict.status == "passed":
+                verdict = Verdict.failed(f"not credited: the printed numbers must come from computed values, and "
+                                         f"{', '.join(missing)} did not pass")
+            result.checks.append(CheckResult(name=check.name, status=verdict.status, score=round(verdict.fraction * check.points, 6),
+                                             max_score=check.points, message=verdict.message, visibility=check.visibility))
+        result.score = round(sum(check.score for check in result.checks), 6)
+        return result
+
+    def verdict(self, submission, spec, check, run: Run, reference: Run, reply: RunReply) -> Verdict:
+        kind = KINDS[check.kind]
+        if kind.probe and run.get(check.name) is None and reply.timed_out:
+            return Verdict("timeout", 0.0, f"the whole run hit its {self.options.timeout or spec.timeout:g} s limit before this check")
+        try:
+            return kind.judge_run(check, self.params[(spec.id, check.name)], run, reference)
+        except ReferenceFailure:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            return Verdict("error", 0.0, f"the check's result could not be read ({type(error).__name__}: {error}); "
+                                         "did the code replace or break Python's built-ins?")
+
+    def failed_load(self, spec: ExerciseSpec, reply: RunReply, load: Observation | None) -> tuple[str, str]:
+        what = "importing" if spec.kind == "module" else "running"
+        if load is not None and load.error is not None:
+            error = load.error
+            if error.timeout:
+                return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
+            location = f" ({error.file}, line {error.line}: {error.code})" if error.file else ""
+            return "error", f"{what} the file failed: {error.type}: {error.message}{location}"
+        if reply.timed_out:
+            return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
+        if reply.output_exceeded:
+            return "error", "the program printed far too much output and was stopped"
+        tail = reply.stderr.strip().splitlines()[-1:] or [""]
+        if reply.signal:
+            return "error", f"the program was killed by signal {reply.signal} (memory limit of {spec.memory_mb} MiB, or a crash) {tail[0]}".strip()
+        return "error", f"the program ended (exit code {reply.exit_code}) before it could be graded {tail[0]}".strip()
+
+    # --- the run ------------------------------------------------------------------------------
+    def grade(self, target: Path, progress: Progress | None = None) -> ClassReport:
+        started = time.monotonic()
+        paths = list_submissions(target, self.specs, self.options.mode)
+        reference = Submission(student="reference", path=self.reference, root=self.reference)
+        find_files(reference, self.specs)
+        results: dict[int, SubmissionResult] = {}
+        try:
+            with WorkerPool(self.options.workers) as pool:
+                reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1)}
+                all_pending: list[tuple[int, Pending]] = []
+                for index, path in enumerate(paths):
+                    try:
+                        submission = self.prepare(path, index)
+                    except SubmissionError as error:
+                        results[index] = SubmissionResult(student=path.stem, path=str(path), score=0.0,
+                                                          max_score=sum(s.max_score for s in self.specs),
+                                                          warnings=[str(error)], exercises=[])
+                        continue
+                    results[index] = SubmissionResult(student=submission.student, path=str(path), score=0.0,
+                                                      max_score=sum(s.max_score for s in self.specs),
+                                                      warnings=list(submission.warnings), exercises=[])
+                    for spec in self.specs:
+                        if spec.id not in submission.files:
+                            results[index].exercises.append(ExerciseResult(
+                                exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
+                                message=f"no {' / '.join(spec.files)} found"))
+                    all_pending += [(index, p) for p in self.submit(pool, submission, index)]
+                references = self.reference_runs(reference_pending)
+                for done, (index, pending) in enumerate(all_pending, 1):
+                    reply = pending.future.result()
+                    try:
+                        exercise = self.judge(pending.submission, pending.spec, reply, references.get(pending.spec.id))
+                    except ReferenceFailure as error:
+                        self.errors.append(f"{pending.spec.id}: {error}")
+                        exercise = ExerciseResult(exercise=pending.spec.id, status="error", score=0.0,
+                                                  max_score=pending.spec.max_score,
+                                                  message=f"grader error (not your fault): {error}")
+                    results[index].exercises.append(exercise)
+                    if progress:
+                        progress(done, len(all_pending), f"{pending.submission.student}/{pending.spec.id}")
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        order = {spec.id: i for i, spec in enumerate(self.specs)}
+        for submission in results.values():
+            submission.exercises.sort(key=lambda e: order[e.exercise])
+            submission.score = round(sum(e.score for e in submission.exercises), 6)
+        return ClassReport(
+            grader_version=__version__, seed=self.seed, device=self.options.device,
+            exercises=[spec.id for spec in self.specs], isolation=isolation(self.specs),
+            seconds=round(time.monotonic() - started, 3),
+            submissions=[results[i] for i in sorted(results)], errors=self.errors,
+        )
+
+    def reference_runs(self, pending: dict[str, Pending]) -> dict[str, Run]:
+        runs = {}
+        for exercise, item in pending.items():
+            reply = item.future.result()
+            observations, _ = self.observations(reply)
+            load = observations.get("__load__")
+            if reply.worker_error or load is None or load.error is not None:
+                detail = reply.worker_error or (load.error.message if load and load.error else reply.stderr[-500:])
+                self.errors.append(f"reference {exercise} failed to run: {detail}")
+                continue
+            runs[exercise] = Run(observations, reply.stdout)
+        return runs
+
+
+def isolation(specs: list[ExerciseSpec]) -> Isolation:
+    memory = sorted({spec.memory_mb for spec in specs})
+    return Isolation(
+        mechanisms=["process per (submission, exercise)", "own session and process group", "cleared environment",
+                    "private copy of the submission", "rlimits"],
+        limits={"address_space_mib": ",".join(map(str, memory)), "file_size_mib": "64", "open_files": "256",
+                "core_dumps": "0", "output_kept_kib": str(OUTPUT_BYTES // 1024)},
+    )

@@ -1,0 +1,114 @@
+"""Grading results: typed outcomes that round-trip through JSON and render themselves.
+
+The JSON contract other tools read: {"submissions": [{"student", "score", "max_score",
+"exercises": [{"exercise", "score", "max_score", "status", "checks": [{"name", "status",
+"score", "max_score", "message"}]}]}], "seed", ...}.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
+ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
+SCHEMA_VERSION = 1
+
+
+class CheckResult(BaseModel):
+    name: str
+    status: CheckStatus
+    score: float
+    max_score: float
+    message: str = Field("", description="For students: what was expected, what came, the likely cause.")
+    visibility: str = "visible"
+
+
+class ExerciseResult(BaseModel):
+    exercise: str
+    status: ExerciseStatus
+    score: float
+    max_score: float
+    file: str | None = Field(None, description="The graded file, relative to the submission.")
+    message: str = Field("", description="Why the exercise could not be graded, when it could not.")
+    warnings: list[str] = Field(default_factory=list)
+    output: str = Field("", description="What the student's code printed (capped), for feedback.")
+    seconds: float = 0.0
+    checks: list[CheckResult] = Field(default_factory=list)
+
+
+class SubmissionResult(BaseModel):
+    student: str
+    path: str
+    score: float
+    max_score: float
+    warnings: list[str] = Field(default_factory=list)
+    exercises: list[ExerciseResult]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(f"{self.student}: {self.score:g} / {self.max_score:g}", style="bold")
+        for warning in self.warnings:
+            yield Text(f"  warning: {warning}", style="yellow")
+        for exercise in self.exercises:
+            if exercise.status != "graded":
+                yield Text(f"  {exercise.exercise} [{exercise.status}] {exercise.message}",
+                           style="dim" if exercise.status == "missing" else "red")
+            for warning in exercise.warnings:
+                yield Text(f"  {exercise.exercise}: warning: {warning}", style="yellow")
+            for check in exercise.checks:
+                if check.status in ("passed",):
+                    continue
+                yield Text(f"  {exercise.exercise}.{check.name} [{check.status}] "
+                           f"{check.score:g}/{check.max_score:g}: {check.message}",
+                           style="red" if check.status in ("failed", "error", "timeout") else "dim")
+
+
+class Isolation(BaseModel):
+    """What fenced the children in during this run."""
+
+    mechanisms: list[str]
+    limits: dict[str, str]
+
+
+class ClassReport(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    grader_version: str
+    seed: int
+    device: str
+    exercises: list[str] = Field(description="Exercise ids graded, in report order.")
+    isolation: Isolation
+    seconds: float = 0.0
+    submissions: list[SubmissionResult]
+    errors: list[str] = Field(default_factory=list, description="Grader errors (never a student's fault).")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = Table(title=f"Scores (seed {self.seed})", show_lines=False)
+        table.add_column("student", style="bold")
+        for exercise in self.exercises:
+            table.add_column(exercise, justify="right")
+        table.add_column("total", justify="right", style="bold")
+        for submission in self.submissions:
+            by_id = {result.exercise: result for result in submission.exercises}
+            cells = []
+            for exercise in self.exercises:
+                result = by_id.get(exercise)
+                cells.append(_cell(result))
+            table.add_row(submission.student, *cells,
+                          f"{submission.score:g}/{submission.max_score:g}")
+        yield table
+        yield Group(*[submission for submission in self.submissions
+                      if submission.score < submission.max_score or submission.warnings])
+        for error in self.errors:
+            yield Text(f"grader error: {error}", style="bold red")
+
+
+def _cell(result: ExerciseResult | None) -> Text:
+    if result is None or result.status == "missing":
+        return Text("—", style="dim")
+    if result.status in ("error", "timeout"):
+        return Text(result.status, style="red")
+    style = "green" if result.score == result.max_score else "yellow" if result.score else "red"
+    return Text(f"{result.score:g}/{result.max_score:g}", style=style)

@@ -1,0 +1,98 @@
+"""Assignment specs: what each exercise checks, its points, tolerances and limits.
+
+One TOML file per exercise in `assignments/`, validated on load: a bad field is refused with
+the file, the field and the bad value.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator, model_validator
+
+Visibility = Literal["visible", "after_due_date", "hidden"]
+
+
+class CheckSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Identifier of the check, unique within the exercise.")
+    kind: str = Field(description="The check kind (see grader.checks.KINDS): which probe and judge run.")
+    points: float = Field(ge=0, description="Points this check is worth.")
+    description: str = Field("", description="What the check looks at, shown to students.")
+    rtol: float | None = Field(None, ge=0, description="Relative tolerance (the kind's default when absent).")
+    atol: float | None = Field(None, ge=0, description="Absolute tolerance (the kind's default when absent).")
+    requires: list[str] = Field(default_factory=list, description="Checks that must pass for this one to earn points.")
+    visibility: Visibility = Field("visible", description="Who sees this check's result.")
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Kind-specific settings.")
+
+    @field_validator("kind")
+    @classmethod
+    def known_kind(cls, kind: str) -> str:
+        from grader.checks import KINDS
+
+        if kind not in KINDS:
+            raise ValueError(f"unknown check kind {kind!r}; allowed: {', '.join(sorted(KINDS))}")
+        return kind
+
+
+class ExerciseSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Exercise id: the stem of the course's file name.")
+    title: str = Field("", description="One line shown in reports.")
+    files: list[str] = Field(min_length=1, description="Accepted file names, the course's first, then aliases.")
+    kind: Literal["module", "script", "deferred"] = Field(
+        description="module: imported; script: run as __main__ before the probes; deferred: the probes run it.")
+    needs: list[str] = Field(default_factory=list, description="Other exercises whose files must sit beside it (net1 needs net).")
+    timeout: float = Field(30, gt=0, le=3600, description="Wall-clock seconds for one submission's run of this exercise.")
+    call_timeout: float = Field(10, gt=0, le=3600, description="Seconds for each check's probe.")
+    memory_mb: int = Field(4096, ge=1024, description="Address-space cap of the child in MiB (torch needs about 700).")
+    device: Literal["cpu", "auto"] = Field("cpu", description="auto: run on CUDA when the grader is given one.")
+    checks: list[CheckSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def consistent(self) -> ExerciseSpec:
+        names = [check.name for check in self.checks]
+        duplicated = {name for name in names if names.count(name) > 1}
+        if duplicated:
+            raise ValueError(f"check names must be unique; repeated: {sorted(duplicated)}")
+        for check in self.checks:
+            unknown = [name for name in check.requires if name not in names]
+            if unknown:
+                raise ValueError(f"check {check.name!r} requires unknown checks {unknown}; known: {names}")
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+
+class SpecError(Exception):
+    """An assignment spec that cannot be used; the message names the file and the field."""
+
+
+def load_spec(path: Path) -> ExerciseSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SpecError(f"{path}: {error}") from None
+    try:
+        spec = ExerciseSpec.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']} (got {problem.get('input')!r})"
+            for problem in error.errors()
+        )
+        raise SpecError(f"{path}: {problems}") from None
+    if spec.id != path.stem:
+        raise SpecError(f"{path}: id {spec.id!r} must match the file name {path.stem!r}")
+    return spec
+
+
+def load_specs(folder: Path) -> list[ExerciseSpec]:
+    paths = sorted(folder.glob("*.toml"))
+    if not paths:
+        raise SpecError(f"{folder}: no assignment specs (*.toml) found")
+    return [load_spec(path) for path in paths]

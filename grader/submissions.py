@@ -1,0 +1,145 @@
+"""Find submissions and their exercise files; make the private copies the children work in.
+
+A submission is a folder or a .zip. Exercise files are found by name at any depth, with the
+course's aliases; the shallowest wins. Sources that are not UTF-8 (Big5/CP950, GBK) are
+decoded and written to the private copy as UTF-8, with a warning. Nothing on disk is changed.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.spec import ExerciseSpec
+
+IGNORED_PARTS = {"__MACOSX", "__pycache__", ".git", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
+FALLBACK_ENCODINGS = ("cp950", "big5", "gbk", "gb18030")
+MAX_ZIP_BYTES = 200 * 2**20
+MAX_FILES = 5000
+# PEP 263 declarations in the first two lines: the private copy is UTF-8, so they must say so.
+CODING_LINE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+", re.MULTILINE)
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be read at all (a corrupt zip): reported, the class goes on."""
+
+
+@dataclass
+class Submission:
+    student: str
+    path: Path
+    root: Path                                   # where its files are (an unpacked zip's folder)
+    files: dict[str, Path] = field(default_factory=dict)       # exercise id -> file, relative to root
+    warnings: list[str] = field(default_factory=list)
+    exercise_warnings: dict[str, list[str]] = field(default_factory=dict)
+
+
+def is_single(path: Path, specs: list[ExerciseSpec]) -> bool:
+    """A path is one submission when it holds an exercise file itself or is a git checkout."""
+    if path.is_file():
+        return path.suffix == ".zip"
+    names = {name for spec in specs for name in spec.files}
+    return (path / ".git").exists() or any((path / name).is_file() for name in names)
+
+
+def list_submissions(path: Path, specs: list[ExerciseSpec], mode: str = "auto") -> list[Path]:
+    single = is_single(path, specs) if mode == "auto" else mode == "single"
+    if single:
+        return [path]
+    entries = [entry for entry in sorted(path.iterdir())
+               if not entry.name.startswith(".") and entry.name not in IGNORED_PARTS
+               and (entry.is_dir() or entry.suffix == ".zip")]
+    return entries
+
+
+def unpack(path: Path, into: Path) -> Path:
+    """Extract a zip safely (no absolute paths, no '..', no links, bounded size); returns its root."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise SubmissionError(f"{path.name}: too large to grade (over {MAX_FILES} files or "
+                                      f"{MAX_ZIP_BYTES // 2**20} MiB unpacked)")
+            for member in members:
+                parts = Path(member.filename.replace("\\", "/")).parts
+                if member.filename.startswith("/") or ".." in parts or any(p in IGNORED_PARTS for p in parts):
+                    continue
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    continue
+                target = into.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, open(target, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise SubmissionError(f"{path.name}: not a readable zip ({error}); hand it in again") from None
+    children = [child for child in into.iterdir()]
+    if len(children) == 1 and children[0].is_dir():   # everything wrapped in one top folder
+        return children[0]
+    return into
+
+
+def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
+    """Locate each exercise's file at any depth; the shallowest candidate wins, with a warning."""
+    candidates: dict[str, list[Path]] = {spec.id: [] for spec in specs}
+    names = {name: spec.id for spec in specs for name in spec.files}
+    count = 0
+    for path in sorted(submission.root.rglob("*.py")):
+        relative = path.relative_to(submission.root)
+        if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts[:-1]) or path.is_symlink():
+            continue
+        count += 1
+        if count > MAX_FILES:
+            submission.warnings.append(f"more than {MAX_FILES} Python files: the rest were not searched")
+            break
+        exercise = names.get(path.name)
+        if exercise:
+            candidates[exercise].append(relative)
+    for spec in specs:
+        found = sorted(candidates[spec.id], key=lambda p: (len(p.parts), spec.files.index(p.name), str(p)))
+        if not found:
+            continue
+        submission.files[spec.id] = found[0]
+        if len(found) > 1:
+            others = ", ".join(str(p) for p in found[1:])
+            submission.exercise_warnings.setdefault(spec.id, []).append(
+                f"several files for {spec.id}: graded {found[0]}, ignored {others}")
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Source text and, when it was not UTF-8, the encoding used (for a warning)."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    declared = re.search(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", b"\n".join(data.splitlines()[:2]), re.MULTILINE)
+    for encoding in ([declared.group(1).decode("ascii")] if declared else []) + list(FALLBACK_ENCODINGS):
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("utf-8", "replace"), "utf-8 with undecodable bytes replaced"
+
+
+def copy_into(submission: Submission, box: Path) -> dict[str, str]:
+    """Copy the submission's files into a fresh private box; Python sources re-encoded as UTF-8.
+
+    Returns warnings per file for sources that were not UTF-8."""
+    notes: dict[str, str] = {}
+    for source in submission.root.rglob("*"):
+        relative = source.relative_to(submission.root)
+        if any(part in IGNORED_PARTS for part in relative.parts) or source.is_symlink() or not source.is_file():
+            continue
+        target = box / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".py":
+            text, encoding = decode(source.read_bytes())
+            if encoding:
+                notes[str(relative)] = (f"{relative} is not UTF-8; it was read as {encoding}. "
+                                        "Save your files as UTF-8 so every tool can read them.")
+            target.write_text(CODING_LINE.sub(r"\g<1>utf-8", text, count=2), encoding="utf-8")
+        else:
+            shutil.copyfile(source, target)
+    return notes

@@ -1,0 +1,151 @@
+"""A warm worker: imports torch once, then forks one sandboxed child per job.
+
+Started by the grading process as `python -I -m grader.worker`; reads one `Job` a line on
+stdin and answers one `RunReply` a line on stdout. It holds no reference results and no
+other student's data: a job carries only the probes' inputs and one submission's folder.
+
+Fork safety: torch's and OpenMP's thread pools start on first use, so the worker never runs a
+tensor operation; CUDA is never initialised here (a forked child could not use it).
+"""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import time
+
+from grader.wire import Job, RunReply
+
+STREAM_LIMIT = 64 * 2**20  # past this much output the child is stopped, not just truncated
+
+
+def warm_up() -> None:
+    """Import what student code and probes use, without starting any thread pool."""
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+    import torch.nn  # noqa: F401
+    import torch.optim  # noqa: F401
+
+    import grader.harness  # noqa: F401
+    import grader.probes  # noqa: F401
+
+
+def run_job(job: Job) -> RunReply:
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        _child(job, out_w, err_w, res_w)
+    for fd in (out_w, err_w, res_w):
+        os.close(fd)
+    reply = _collect(job, pid, {out_r: "stdout", err_r: "stderr", res_r: "result"}, started)
+    reply.seconds = time.monotonic() - started
+    return reply
+
+
+def _child(job: Job, out_w: int, err_w: int, res_w: int) -> None:
+    code = 0
+    try:
+        from grader import harness, sandbox
+
+        sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
+        import torch
+
+        torch.set_num_threads(job.threads)
+        harness.run(job, harness.Emitter(res_w))
+    except BaseException:  # noqa: BLE001 - report on stderr, the worker reads it
+        import traceback
+
+        traceback.print_exc()
+        code = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> RunReply:
+    buffers = {name: bytearray() for name in streams.values()}
+    sizes = {name: 0 for name in streams.values()}
+    keep = {"stdout": job.output_bytes, "stderr": job.output_bytes, "result": STREAM_LIMIT}
+    deadline = started + job.timeout
+    timed_out = exceeded = False
+    open_fds = set(streams)
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 1.0))
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            name = streams[fd]
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            room = keep[name] - len(buffers[name])
+            if room > 0:
+                buffers[name] += chunk[:room]
+            sizes[name] += len(chunk)
+            if sizes[name] > STREAM_LIMIT:
+                exceeded = True
+        if exceeded:
+            break
+    _kill_group(pid)
+    _, status = os.waitpid(pid, 0)
+    for fd in streams:
+        os.close(fd)
+    exit_code = os.waitstatus_to_exitcode(status)
+    lines = buffers["result"].decode("utf-8", "replace").splitlines()
+    return RunReply(
+        exit_code=exit_code if exit_code >= 0 else None,
+        signal=-exit_code if exit_code < 0 else None,
+        timed_out=timed_out,
+        output_exceeded=exceeded,
+        stdout=_text(buffers["stdout"], sizes["stdout"]),
+        stderr=_text(buffers["stderr"], sizes["stderr"]),
+        lines=lines,
+    )
+
+
+def _text(data: bytearray, size: int) -> str:
+    text = data.decode("utf-8", "replace")
+    return text + (f"\n[... {size - len(data)} more bytes not kept ...]\n" if size > len(data) else "")
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the child and everything still in its process group."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def main() -> int:
+    channel_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    channel_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # Anything else printed to fd 1 (a library's warning) must not corrupt the channel.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    warm_up()
+    channel_out.write('{"ready": true}\n')
+    channel_out.flush()
+    for line in channel_in:
+        try:
+            reply = run_job(Job.model_validate_json(line))
+        except Exception as error:  # noqa: BLE001 - a grader failure, reported as one
+            reply = RunReply(worker_error=f"{type(error).__name__}: {error}")
+        channel_out.write(reply.model_dump_json() + "\n")
+        channel_out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
