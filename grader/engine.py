@@ -136,7 +136,7 @@ class Grader:
         for check in spec.checks:
             verdict = verdicts[check.name]
             missing = [name for name in check.requires if verdicts[name].status != "passed"]
-            if missing and verdict.status == "passed":
+            if missing and verdict.fraction > 0:
                 verdict = Verdict.failed(f"not credited: the printed numbers must come from computed values, and "
                                          f"{', '.join(missing)} did not pass")
             result.checks.append(CheckResult(name=check.name, status=verdict.status, score=round(verdict.fraction * check.points, 6),

@@ -49,7 +49,7 @@ class SubmissionResult(BaseModel):
     exercises: list[ExerciseResult]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text(f"{self.student}: {self.score:g} / {self.max_score:g}", style="bold")
+        yield Text(f"{self.student}: {points(self.score)} / {points(self.max_score)}", style="bold")
         for warning in self.warnings:
             yield Text(f"  warning: {warning}", style="yellow")
         for exercise in self.exercises:
@@ -62,7 +62,7 @@ class SubmissionResult(BaseModel):
                 if check.status in ("passed",):
                     continue
                 yield Text(f"  {exercise.exercise}.{check.name} [{check.status}] "
-                           f"{check.score:g}/{check.max_score:g}: {check.message}",
+                           f"{points(check.score)}/{points(check.max_score)}: {check.message}",
                            style="red" if check.status in ("failed", "error", "timeout") else "dim")
 
 
@@ -85,24 +85,38 @@ class ClassReport(BaseModel):
     errors: list[str] = Field(default_factory=list, description="Grader errors (never a student's fault).")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        table = Table(title=f"Scores (seed {self.seed})", show_lines=False)
-        table.add_column("student", style="bold")
-        for exercise in self.exercises:
-            table.add_column(exercise, justify="right")
-        table.add_column("total", justify="right", style="bold")
-        for submission in self.submissions:
-            by_id = {result.exercise: result for result in submission.exercises}
-            cells = []
-            for exercise in self.exercises:
-                result = by_id.get(exercise)
-                cells.append(_cell(result))
-            table.add_row(submission.student, *cells,
-                          f"{submission.score:g}/{submission.max_score:g}")
-        yield table
+        yield self.table(options.max_width)
         yield Group(*[submission for submission in self.submissions
                       if submission.score < submission.max_score or submission.warnings])
         for error in self.errors:
             yield Text(f"grader error: {error}", style="bold red")
+
+    def table(self, width: int) -> Table:
+        """Students × exercises; turned on its side when the exercises would not fit the width."""
+        cells = {(s.student, e.exercise): _cell(e) for s in self.submissions for e in s.exercises}
+        totals = {s.student: Text(f"{points(s.score)}/{points(s.max_score)}", style="bold") for s in self.submissions}
+        students = [s.student for s in self.submissions]
+        table = Table(title=f"Scores (seed {self.seed})")
+        if 12 + 10 * (len(self.exercises) + 1) <= width or len(students) > len(self.exercises):
+            table.add_column("student", style="bold")
+            for exercise in self.exercises:
+                table.add_column(exercise, justify="right")
+            table.add_column("total", justify="right")
+            for student in students:
+                table.add_row(student, *[cells.get((student, e), _cell(None)) for e in self.exercises], totals[student])
+        else:
+            table.add_column("exercise", style="bold")
+            for student in students:
+                table.add_column(student, justify="right")
+            for exercise in self.exercises:
+                table.add_row(exercise, *[cells.get((student, exercise), _cell(None)) for student in students])
+            table.add_row("total", *[totals[student] for student in students])
+        return table
+
+
+
+def points(value: float) -> str:
+    return f"{round(value, 2):g}"
 
 
 def _cell(result: ExerciseResult | None) -> Text:
@@ -111,4 +125,4 @@ def _cell(result: ExerciseResult | None) -> Text:
     if result.status in ("error", "timeout"):
         return Text(result.status, style="red")
     style = "green" if result.score == result.max_score else "yellow" if result.score else "red"
-    return Text(f"{result.score:g}/{result.max_score:g}", style=style)
+    return Text(f"{points(result.score)}/{points(result.max_score)}", style=style)

@@ -45,8 +45,14 @@ class Api(Kind):
         return Verdict.passed()
 
 
+# Where a tensor lives and its precision are not part of what a line says: float64 or CUDA
+# variants of a correct script print the same numbers with these annotations.
+ANNOTATIONS = re.compile(r",\s*(?:dtype=torch\.\w+|device='[^']*')")
+
+
 def parse_line(line: str) -> tuple[str, list[float]]:
     """A printed line as (text skeleton without numbers or spaces, the numbers in it)."""
+    line = ANNOTATIONS.sub("", line)
     found = [float(match) for match in NUMBER.findall(line)]
     skeleton = re.sub(r"\s+", "", NUMBER.sub("#", line)).lower()
     return skeleton, found

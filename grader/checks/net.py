@@ -45,7 +45,7 @@ def finite_differences(graph: dict) -> list[float]:
     return gradient
 
 
-def backprop(graph: dict, accumulate: bool = True, swap_mul: bool = False) -> list[float]:
+def backprop(graph: dict, accumulate: bool = True, mul: str = "yx") -> list[float]:
     """Reverse-mode gradients, optionally with a known bug, to recognise what a student did."""
     nodes = list(graph["values"])
     for op, i, j in graph["ops"]:
@@ -58,7 +58,8 @@ def backprop(graph: dict, accumulate: bool = True, swap_mul: bool = False) -> li
         if op == "add":
             gx, gy = 1.0, 1.0
         else:
-            gx, gy = (nodes[i], nodes[j]) if swap_mul else (nodes[j], nodes[i])
+            pick = {"x": nodes[i], "y": nodes[j]}
+            gx, gy = pick[mul[0]], pick[mul[1]]   # "yx" is right: ∂(xy)/∂x = y, ∂(xy)/∂y = x
         for target, local in ((i, gx), (j, gy)):
             grads[target] = grads[target] + local * out if accumulate else local * out
     return grads[: len(graph["values"])]
@@ -67,8 +68,10 @@ def backprop(graph: dict, accumulate: bool = True, swap_mul: bool = False) -> li
 LIKELY_CAUSES = [
     ({"accumulate": False}, "a node used in several places keeps only its last contribution: "
                             "is x.g += … replaced by x.g = … in Gate.backward?"),
-    ({"swap_mul": True}, "mul's derivatives are swapped: ∂(x·y)/∂x is y and ∂(x·y)/∂y is x "
-                         "(x*x hides this, x*y does not)"),
+    ({"mul": "xy"}, "mul's derivatives are swapped: ∂(x·y)/∂x is y and ∂(x·y)/∂y is x "
+                    "(x*x hides this, x*y does not)"),
+    ({"mul": "xx"}, "mul's gfx returns x, but ∂(x·y)/∂x is y (x*x hides this, x*y does not)"),
+    ({"mul": "yy"}, "mul's gfy returns y, but ∂(x·y)/∂y is x (x*x hides this, x*y does not)"),
 ]
 
 
@@ -217,34 +220,32 @@ class NetDescent(Kind):
 
 class Rerun(Kind):
     """The script run again with each net.variable(v) given a value the student cannot know:
-    the nodes it leaves (x, y, o) must hold the values and gradients the reference computes."""
+    its variables and output node must hold the values and gradients the reference computes."""
 
     probe = "net.rerun"
     rtol = 1e-9
     atol = 1e-12
 
     def inputs(self, check, rng):
-        return {"values": [round(rng.uniform(0.5, 3), 4) * rng.choice([-1, 1]) for _ in range(4)],
-                "names": list(check.options.get("names", ["x", "y", "o"]))}
+        return {"values": [round(rng.uniform(0.5, 3), 4) * rng.choice([-1, 1]) for _ in range(4)]}
 
     def judge(self, check, params, got, expected):
         if not got["variables"]:
             return Verdict.failed("the script created no variable with net.variable(...), so the grader "
                                   "could not check that it computes its output")
+        chosen = params["values"][: len(got["variables"])]
         failures = []
-        for name in params["names"]:
-            mine, theirs = got["state"].get(name), expected["state"].get(name)
-            if theirs is None:
-                continue
-            if mine is None:
-                failures.append(f"the script defines no {name}")
-                continue
+        nodes = list(zip(got["variables"], expected["variables"]))
+        if check.options.get("output", True) and expected["output"] is not None:
+            nodes.append((got["output"] or {"v": None, "g": None}, expected["output"]))
+        for index, (mine, theirs) in enumerate(nodes):
+            label = f"variable {index + 1}" if index < len(got["variables"]) else "the output node"
             for field in ("v", "g"):
-                difference = compare(f"{name}.{field} with variables {params['values'][:got['variables']]}",
+                difference = compare(f"{label}.{field} when the variables start at {chosen}",
                                      mine[field], theirs[field], self.tolerance(check))
                 if difference:
                     failures.append(difference.message)
-        if failures and check.options.get("accept") == "descends" and self.descends(params, got):
+        if failures and check.options.get("accept") == "descends" and self.descends(chosen, got):
             return Verdict.passed(
                 "your descent converges but not along the course's path: the course's Gate.adjust moves a node "
                 "used twice by one gate (x*x) twice per step (x ← 0.96·x), yours moves it once (x ← 0.98·x), "
@@ -254,14 +255,12 @@ class Rerun(Kind):
         return Verdict.passed()
 
     @staticmethod
-    def descends(params: dict, got: dict) -> bool:
-        """The named nodes ended much closer to the minimum at 0 than the grader's start."""
-        start = sum(v * v for v in params["values"][: got["variables"]])
+    def descends(start: list[float], got: dict) -> bool:
+        """The variables ended much closer to the minimum at 0 than the grader's start."""
         end = 0.0
-        for name in params["names"]:
-            node = got["state"].get(name) or {}
+        for node in got["variables"]:
             value = node.get("v")
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 return False
             end += value * value
-        return end < 0.25 * start
+        return end < 0.25 * sum(v * v for v in start)

@@ -57,33 +57,36 @@ def rerun(ctx, params) -> dict:
     """Run the script again with each net.variable(v) given a grader-chosen value instead.
 
     A script that computes its output prints new numbers; one that prints remembered numbers
-    does not. The student's own `net` module is used: it is patched, not replaced."""
+    does not. The student's own `net` module is used: it is patched, not replaced. The nodes
+    are reported in the order the script created them, whatever it named them."""
     module = sys.modules.get("net")
     if module is None or not hasattr(module, "Net"):
         raise ImportError("the script does not import a module named net with a Net class")
     Net = module.Net
     original = Net.variable
     values = list(params["values"])
-    calls = []
+    created = []
 
     def variable(self, v, *args, **kwargs):
-        chosen = values[len(calls)] if len(calls) < len(values) else v
-        calls.append(v)
-        return original(self, chosen, *args, **kwargs)
+        chosen = values[len(created)] if len(created) < len(values) else v
+        node = original(self, chosen, *args, **kwargs)
+        created.append((self, node))
+        return node
 
     Net.variable = variable
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            namespace = ctx.run_script()
+            ctx.run_script()
     finally:
         Net.variable = original
-    state = {}
-    for name in params["names"]:
-        node = namespace.get(name)
-        state[name] = None if node is None else {"v": to_plain(getattr(node, "v", None)),
-                                                 "g": to_plain(getattr(node, "g", None))}
-    return {"printed": printed.getvalue()[:200_000], "variables": len(calls), "state": state}
+
+    def plain(node) -> dict:
+        return {"v": to_plain(getattr(node, "v", None)), "g": to_plain(getattr(node, "g", None))}
+
+    output = getattr(created[-1][0], "o", None) if created else None
+    return {"printed": printed.getvalue()[:200_000], "variables": [plain(node) for _, node in created],
+            "output": plain(output) if output is not None else None}
 
 
 PROBES = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": rerun}
