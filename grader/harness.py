@@ -29,8 +29,15 @@ class CallTimeout(BaseException):
     """Raised by the grader's timer in a probe that ran past its time."""
 
 
+class OutputLimit(BaseException):
+    """Raised when student code prints far more than any exercise needs (a print in an endless loop)."""
+
+
 class CappedText(io.TextIOBase):
-    """A stdout replacement that keeps the first `limit` characters and drops the rest."""
+    """A stdout replacement that keeps the first `limit` characters, drops the rest, and stops
+    the code once it has printed `stop_after` characters."""
+
+    stop_after = 64 * 2**20
 
     def __init__(self, limit: int) -> None:
         self.limit, self.parts, self.size = limit, [], 0
@@ -44,6 +51,8 @@ class CappedText(io.TextIOBase):
         if self.size < self.limit:
             self.parts.append(text[: self.limit - self.size])
         self.size += len(text)
+        if self.size > self.stop_after:
+            raise OutputLimit(f"stopped after printing more than {self.stop_after // 2**20} MiB")
         return len(text)
 
     def getvalue(self) -> str:

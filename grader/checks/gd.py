@@ -49,7 +49,7 @@ class Derivative(Kind):
             value = outcome["value"]
             if not math.isfinite(value) or abs(value - exact) > allowed:
                 hint = ""
-                if math.isfinite(value) and abs(value * case["step"] - exact) <= allowed * max(1.0, 1 / case["step"]):
+                if math.isfinite(value) and abs(value / case["step"] - exact) <= allowed:
                     hint = " — did you forget to divide by step?"
                 elif math.isfinite(value) and abs(value + exact) <= allowed:
                     hint = " — the sign is flipped: f(p + step) - f(p), not the other way round"

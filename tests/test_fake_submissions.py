@@ -1,0 +1,170 @@
+"""Each check kind against fake submissions: correct variants earn full marks, bugs are named,
+hostile code costs no one else a point. The fake class is written into a temporary folder once
+and graded in one run (worker start-up dominates a run)."""
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import by_student, grade, reference_source, write
+
+REF_GD = reference_source("gd.py")
+REF_NET = reference_source("net.py")
+REF_TORCHGD1 = reference_source("torchGd1.py")
+
+STUDENTS = {
+    "correct": {"gd.py": REF_GD, "net.py": REF_NET, "net1.py": reference_source("net1.py"),
+                "torchGd1.py": REF_TORCHGD1, "torchGd3.py": reference_source("torchGd3.py")},
+    "central-differences": {"gd.py": REF_GD.replace(
+        "    p1 = np.array(p, dtype=float)   # a copy: moving p itself would change the caller's point\n"
+        "    p1[k] = p[k] + step\n    return (f(p1) - f(p)) / step",
+        "    up, down = np.array(p, dtype=float), np.array(p, dtype=float)\n"
+        "    up[k] += step\n    down[k] -= step\n    return (f(up) - f(down)) / (2 * step)")},
+    "no-divide": {"gd.py": REF_GD.replace("return (f(p1) - f(p)) / step", "return f(p1) - f(p)")},
+    "nan": {"gd.py": REF_GD.replace("return (f(p1) - f(p)) / step", "return float('nan')")},
+    "liar": {"gd.py": REF_GD.replace("return (f(p1) - f(p)) / step",
+                                     "class Liar:\n        __eq__ = lambda s, o: True\n"
+                                     "        __float__ = lambda s: 0.0\n    return Liar()")},
+    "swapped-mul": {"net.py": REF_NET.replace("lambda x, y: y, lambda x, y: x)", "lambda x, y: x, lambda x, y: y)")},
+    "no-zero-grad": {"torchGd1.py": REF_TORCHGD1.replace("            x.grad.zero_()", "            pass")},
+    "hard-coded": {"torchGd3.py": "print('x= tensor([-0.0018, -0.0035], requires_grad=True)')\n",
+                   "net1.py": "print('net.forward()= 10')\nprint('x= v:1 g:2 y= v:3 g:6 o= v:10 g:1')\n"
+                              "print('gfx = x.g/o.g =  2.0 gfy = y.g/o.g= 6.0')\n",
+                   "net.py": REF_NET},
+    "sys-exit": {"gd.py": "import sys\n" + REF_GD + "\nsys.exit(0)\n"},
+    "os-exit-mid-check": {"net.py": REF_NET.replace(
+        "        self.o.g = 1        # ∂o/∂o = 1 starts the chain rule",
+        "        import os; os._exit(0)")},
+    "endless-df": {"gd.py": REF_GD.replace("    p1 = np.array(p, dtype=float)", "    while True: pass\n    p1 = None")},
+    "flood": {"torchGd3.py": "while True:\n    print('x' * 65536)\n"},
+    "shadowing": {"gd.py": REF_GD, "json.py": "raise RuntimeError('shadowed json')\n",
+                  "math.py": "raise RuntimeError('shadowed math')\n",
+                  "sitecustomize.py": "raise RuntimeError('sitecustomize ran')\n"},
+    "deep-and-duplicated": {"week13/02/gd.py": REF_GD, "old/attempts/v1/gd.py": "def df(: pass\n"},
+    "vandal": {"gd.py": "open('../../vandal.txt', 'w').write('x')\nopen('gd.py', 'a').write('#')\n" + REF_GD},
+    "crlf-tabs": {"gd.py": REF_GD.replace("    ", "\t").replace("\n", "\r\n")},
+}
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, specs):
+    classroom = tmp_path_factory.mktemp("class")
+    for student, files in STUDENTS.items():
+        write(classroom / student, files)
+    with zipfile.ZipFile(classroom / "zipped.zip", "w") as archive:
+        archive.writestr("hw-top/week13/gd1.py", REF_GD)
+        archive.writestr("__MACOSX/hw-top/week13/._gd1.py", b"\x00\x05\x16\x07junk")
+        archive.writestr("../escape.py", "print('zip slip')")
+    (classroom / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    before = tree_digest(classroom)
+    report = grade(classroom, [s for s in specs if s.id in ("gd", "net", "net1", "torchGd1", "torchGd3")], timeout=12)
+    return report, by_student(report), before, tree_digest(classroom), classroom
+
+
+def check(results, student, exercise, name):
+    return next(c for c in results[student][exercise].checks if c.name == name)
+
+
+def test_correct_and_variants_earn_full_marks(graded):
+    _, results, *_ = graded
+    for student, exercise in [("correct", "gd"), ("correct", "net"), ("correct", "net1"), ("correct", "torchGd1"),
+                              ("correct", "torchGd3"), ("central-differences", "gd"), ("shadowing", "gd"),
+                              ("crlf-tabs", "gd"), ("zipped", "gd"), ("deep-and-duplicated", "gd")]:
+        result = results[student][exercise]
+        assert result.score == result.max_score, (student, exercise, [c.message for c in result.checks])
+
+
+def test_forward_difference_without_division_is_named(graded):
+    _, results, *_ = graded
+    df = check(results, "no-divide", "gd", "df")
+    assert df.status == "failed" and df.score == 0 and "did you forget to divide by step?" in df.message
+    assert "expected" in df.message and "got" in df.message
+
+
+def test_nan_and_lying_objects_never_pass(graded):
+    _, results, *_ = graded
+    assert check(results, "nan", "gd", "df").score == 0
+    liar = check(results, "liar", "gd", "df")
+    assert liar.score == 0 and "Liar" in liar.message
+
+
+def test_swapped_mul_derivatives_are_caught_and_explained(graded):
+    _, results, *_ = graded
+    backward = check(results, "swapped-mul", "net", "backward")
+    assert backward.status == "failed" and "swapped" in backward.message
+
+
+def test_gradient_not_cleared_is_detected_by_its_effect(graded):
+    _, results, *_ = graded
+    descent = check(results, "no-zero-grad", "torchGd1", "descent")
+    assert descent.score == 0 and "not cleared" in descent.message
+
+
+def test_hard_coded_output_earns_zero(graded):
+    _, results, *_ = graded
+    assert results["hard-coded"]["torchGd3"].score == 0
+    assert results["hard-coded"]["net1"].score == 0
+    assert "computed" in check(results, "hard-coded", "net1", "output").message
+
+
+def test_sys_exit_at_import_is_the_students_error(graded):
+    report, results, *_ = graded
+    gd = results["sys-exit"]["gd"]
+    assert gd.status == "error" and "sys.exit" in gd.message
+    assert not report.errors
+
+
+def test_os_exit_mid_check_keeps_earlier_results(graded):
+    _, results, *_ = graded
+    net = results["os-exit-mid-check"]["net"]
+    assert check(results, "os-exit-mid-check", "net", "node_str").status == "passed"
+    assert check(results, "os-exit-mid-check", "net", "backward").status == "error"
+    assert 0 < net.score < net.max_score
+
+
+def test_endless_call_times_out_alone(graded):
+    _, results, *_ = graded
+    assert check(results, "endless-df", "gd", "df").status == "timeout"
+
+
+def test_output_flood_is_stopped(graded):
+    _, results, *_ = graded
+    flood = results["flood"]["torchGd3"]
+    assert flood.status == "error" and flood.score == 0
+    assert len(flood.output) <= 300_000
+
+
+def test_duplicates_take_the_shallowest_with_a_warning(graded):
+    _, results, *_ = graded
+    gd = results["deep-and-duplicated"]["gd"]
+    assert gd.file == "week13/02/gd.py"
+    assert any("several files for gd" in w for w in gd.warnings)
+
+
+def test_broken_zip_is_reported_and_the_class_goes_on(graded):
+    report, results, *_ = graded
+    broken = next(s for s in report.submissions if s.student == "broken")
+    assert "not a readable zip" in broken.warnings[0]
+    assert results["zipped"]["gd"].file == "week13/gd1.py"
+
+
+def test_nothing_on_disk_changes(graded):
+    _, _, before, after, classroom = graded
+    assert before == after
+    assert not (classroom.parent / "vandal.txt").exists()
+    assert not (classroom / "vandal.txt").exists()
+
+
+def test_missing_files_are_missing_not_errors(graded):
+    _, results, *_ = graded
+    assert results["no-divide"]["net"].status == "missing"
