@@ -1,0 +1,91 @@
+"""Unit tests of the pieces the engine is made of: comparisons, specs, the wire, plain data."""
+import math
+
+import pytest
+
+from conftest import ROOT
+from grader.cli import main
+from grader.compare import Tolerance, compare
+from grader.plain import Unconvertible, number, to_plain
+from grader.spec import SpecError, load_spec
+from grader.submissions import decode
+from grader.wire import ErrorInfo, Job, Observation, ProbeCall, RunReply
+
+
+@pytest.mark.parametrize("got, expected, ok", [
+    pytest.param(1.0 + 1e-9, 1.0, True, id="within-rtol"),
+    pytest.param(1.1, 1.0, False, id="outside"),
+    pytest.param(math.nan, math.nan, False, id="nan-never-passes"),
+    pytest.param(math.inf, math.inf, False, id="inf-never-passes"),
+    pytest.param([1.0, 2.0], {"tensor": {"values": [1.0, 2.0], "shape": [2]}}, True, id="list-vs-tensor"),
+    pytest.param([[1.0], [2.0]], [1.0, 2.0], True, id="column-vs-flat"),
+    pytest.param([1.0, 2.0, 3.0], [1.0, 2.0], False, id="shape"),
+])
+def test_compare(got, expected, ok):
+    assert (compare("v", got, expected, Tolerance(1e-6, 1e-12)) is None) is ok
+
+
+def test_compare_message_names_errors_and_tolerance():
+    difference = compare("x.grad", [2.0, 7.0], [2.0, 6.0], Tolerance(1e-5, 1e-6))
+    assert difference.message == ("x.grad: expected [2, 6], got [2, 7]; 1 of 2 differ, largest error 1 "
+                                  "(relative 0.167), tolerance rtol=1e-05, atol=1e-06")
+    assert "expected shape [2], got shape [3]" in compare("x", [1.0, 2.0, 3.0], [1.0, 2.0], Tolerance()).message
+
+
+def test_spec_errors_name_file_field_and_value(tmp_path):
+    bad = tmp_path / "gd.toml"
+    bad.write_text('id = "gd"\nfiles = ["gd.py"]\nkind = "module"\n[[checks]]\nname = "a"\nkind = "nope"\npoints = -1\n')
+    with pytest.raises(SpecError, match=r"gd\.toml: checks\.0\.kind: .*unknown check kind 'nope'; allowed: .*api.*"
+                                        r"checks\.0\.points: .*greater than or equal to 0 \(got -1\)"):
+        load_spec(bad)
+    renamed = tmp_path / "other.toml"
+    renamed.write_text((ROOT / "assignments" / "gd.toml").read_text())
+    with pytest.raises(SpecError, match="id 'gd' must match the file name 'other'"):
+        load_spec(renamed)
+
+
+def test_wire_models_round_trip():
+    job = Job(exercise="gd", kind="module", box="/tmp/b", file="gd.py", timeout=5, call_timeout=1, memory_mb=4096,
+              output_bytes=100, checks=[ProbeCall(check="df", probe="gd.df", params={"cases": [1, [2.5]]})])
+    assert Job.model_validate_json(job.model_dump_json()) == job
+    observation = Observation(check="df", phase="call", value=[1.0, {"a": None}],
+                              error=ErrorInfo(type="ValueError", message="m", file="gd.py", line=3))
+    assert Observation.model_validate_json(observation.model_dump_json()) == observation
+    reply = RunReply(exit_code=0, lines=[observation.model_dump_json()])
+    assert RunReply.model_validate_json(reply.model_dump_json()) == reply
+
+
+def test_observation_rejects_unexpected_fields():
+    with pytest.raises(ValueError):
+        Observation.model_validate_json('{"check": "df", "phase": "call", "score": 100}')
+
+
+def test_plain_ignores_lying_methods():
+    class Lying(float):
+        def __float__(self):
+            return 42.0
+
+        def __eq__(self, other):
+            return True
+
+    assert to_plain(Lying(1.5)) == 1.5
+    with pytest.raises(Unconvertible, match="cannot compare a .*Opaque"):
+        to_plain(type("Opaque", (), {"__float__": lambda self: 1.0})())
+    torch = pytest.importorskip("torch")
+    assert number(torch.tensor([3.0])) == 3.0
+    assert to_plain(torch.tensor([[1.0, 2.0]], dtype=torch.float64))["tensor"]["shape"] == [1, 2]
+
+
+def test_decode_big5_and_bom():
+    assert decode("\ufeffprint(1)".encode("utf-8")) == ("print(1)", None)
+    text, encoding = decode("# 梯度下降\n".encode("cp950"))
+    assert text == "# 梯度下降\n" and encoding == "cp950"
+
+
+def test_cli_usage_errors_exit_2(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert main([str(tmp_path), "--exercise", "nope"]) == 2
+    assert "unknown exercise ['nope']" in capsys.readouterr().err.replace("\n", "")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "gd.toml").write_text('id = "gd"\n')
+    assert main([str(tmp_path), "--assignments", str(tmp_path / "specs")]) == 2
