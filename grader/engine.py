@@ -163,7 +163,11 @@ class Grader:
             if error.timeout:
                 return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
             location = f" ({error.file}, line {error.line}: {error.code})" if error.file else ""
-            return "error", f"{what} the file failed: {error.type}: {error.message}{location}"
+            hint = ""
+            if "cuda" in error.message.lower() and self.options.device == "cpu":
+                hint = (" — this exercise is graded on a machine without a GPU: choose the device with "
+                        "device = 'cuda' if torch.cuda.is_available() else 'cpu'")
+            return "error", f"{what} the file failed: {error.type}: {error.message}{location}{hint}"
         if reply.timed_out:
             return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
         if reply.output_exceeded:

@@ -168,3 +168,23 @@ def test_nothing_on_disk_changes(graded):
 def test_missing_files_are_missing_not_errors(graded):
     _, results, *_ = graded
     assert results["no-divide"]["net"].status == "missing"
+
+
+def test_a_script_that_demands_cuda_gets_a_clear_message(tmp_path, specs):
+    from conftest import grade
+    student = write(tmp_path / "gpu-only", {"torchGd3.py": reference_source("torchGd3.py").replace(
+        "requires_grad=True)", "requires_grad=True, device='cuda')", 1)})
+    [submission] = grade(student, [s for s in specs if s.id == "torchGd3"], device="cpu").submissions
+    [result] = submission.exercises
+    assert result.status == "error" and "without a GPU" in result.message
+
+
+cuda = pytest.importorskip("torch").cuda.is_available()
+
+
+@pytest.mark.skipif(not cuda, reason="the CUDA path is tested where CUDA exists")
+def test_regression_on_cuda_earns_full_marks(specs):
+    from conftest import REFERENCE, grade
+    report = grade(REFERENCE, [s for s in specs if s.id.startswith("regression")], device="cuda")
+    [submission] = report.submissions
+    assert submission.score == submission.max_score, [c.message for e in submission.exercises for c in e.checks]
