@@ -168,8 +168,12 @@ def observe(check: str, phase: str, job: Job, action: Callable[[], Any], limit: 
     plain = None
     if error is None and phase == "call":
         plain = value
-    observation = Observation(check=check, phase=phase, value=plain, error=info,
-                              output=output.getvalue(), seconds=seconds)
+    try:
+        observation = Observation(check=check, phase=phase, value=plain, error=info,
+                                  output=output.getvalue(), seconds=seconds)
+    except ValueError as problem:  # a probe returned something that is not plain data: the grader's bug
+        observation = Observation(check=check, phase=phase, output=output.getvalue(), seconds=seconds,
+                                  error=ErrorInfo(type="GraderError", message=f"probe value not plain data: {problem}"[:2000]))
     return observation, value
 
 
@@ -217,8 +221,4 @@ def run(job: Job, emit: Callable[[Observation], None]) -> None:
                 raise TypeError(str(error)) from None
 
         observation, _ = observe(call.check, "call", job, action, job.call_timeout)
-        try:
-            emit(observation)
-        except (TypeError, ValueError) as error:  # the probe returned something that is not JSON
-            emit(Observation(check=call.check, phase="call",
-                             error=ErrorInfo(type="GraderError", message=f"probe value not plain data: {error}")))
+        emit(observation)

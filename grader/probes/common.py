@@ -4,7 +4,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from grader.plain import Unconvertible, describe, to_plain
+from grader.plain import Unconvertible, to_plain
 
 
 def lookup(namespace: dict[str, Any], dotted: str) -> Any:
@@ -61,10 +61,6 @@ def leaves(ctx, params) -> dict:
             continue
         found[name] = {"value": to_plain(value), "grad": to_plain(grad)}
     return {"leaves": found}
-
-
-def typename(value: Any) -> str:
-    return describe(value)
 
 
 PROBES = {"api": api, "state": state, "leaves": leaves}
