@@ -93,6 +93,27 @@ def error_verdict(observation: Observation) -> Verdict:
     return Verdict("error", 0.0, f"{error.type}: {error.message}{where(error)}")
 
 
+class CaseKind(Kind):
+    """A kind whose probe returns one outcome per case in params[cases]: partial credit by case.
+
+    A case whose student call raised fails with that error; the others go to `judge_case`."""
+
+    cases: ClassVar[str] = "cases"
+
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
+        cases = params[self.cases]
+        failures = []
+        for case, mine, theirs in zip(cases, got, expected):
+            failure = case_error(mine) or self.judge_case(check, case, mine, theirs)
+            if failure:
+                failures.append(failure)
+        return fraction_verdict(len(cases), failures)
+
+    def judge_case(self, check: CheckSpec, case: Any, mine: dict, theirs: dict) -> str | None:
+        """None when the student's outcome for this case is right, else why it is not."""
+        raise NotImplementedError
+
+
 def case_error(outcome: dict) -> str | None:
     """Message for a case whose student call raised (see Context.attempt), else None."""
     if "error" not in outcome:
@@ -102,10 +123,10 @@ def case_error(outcome: dict) -> str | None:
     return f"{error['type']}: {error['message']}{location}"
 
 
-def fraction_verdict(total: int, failures: list[str], passed_message: str = "") -> Verdict:
+def fraction_verdict(total: int, failures: list[str]) -> Verdict:
     """Partial credit over independent cases; the first failures explained."""
     if not failures:
-        return Verdict.passed(passed_message)
+        return Verdict.passed()
     fraction = (total - len(failures)) / total if total else 0.0
     shown = failures[:2]
     more = f" (and {len(failures) - len(shown)} more)" if len(failures) > len(shown) else ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from grader.checks.base import Kind, Verdict, case_error, fraction_verdict
+from grader.checks.base import CaseKind
 from grader.compare import fmt, numbers
 from grader.functions import Smooth
 
@@ -22,7 +22,7 @@ def difference_error(f: Smooth, p: list[float], k: int, step: float) -> float:
     return 1.05 * truncation + rounding + 1e-12
 
 
-class Derivative(Kind):
+class Derivative(CaseKind):
     """df(f, p, k, step) ≈ ∂f/∂p_k on random smooth functions at random points; p left unchanged."""
 
     probe = "gd.df"
@@ -36,31 +36,25 @@ class Derivative(Kind):
                           "form": "array" if i % 2 else "list"})
         return {"cases": cases}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, outcome in zip(params["cases"], got):
-            error = case_error(outcome)
-            if error:
-                failures.append(error)
-                continue
-            f = Smooth.from_params(case["function"])
-            exact = f.derivative(case["p"], case["k"])
-            allowed = difference_error(f, case["p"], case["k"], case["step"])
-            value = outcome["value"]
-            if not math.isfinite(value) or abs(value - exact) > allowed:
-                hint = ""
-                if math.isfinite(value) and abs(value / case["step"] - exact) <= allowed:
-                    hint = " — did you forget to divide by step?"
-                elif math.isfinite(value) and abs(value + exact) <= allowed:
-                    hint = " — the sign is flipped: f(p + step) - f(p), not the other way round"
-                failures.append(f"df at p={case['p']}, k={case['k']}, step={case['step']}: expected "
-                                f"{exact:.8g} ± {allowed:.2g} (the difference quotient's own error), got {value:.8g}{hint}")
-            elif not outcome["unchanged"]:
-                failures.append(f"df changed the caller's point p={case['p']}: copy p before moving coordinate k")
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, outcome, reference):
+        f = Smooth.from_params(case["function"])
+        exact = f.derivative(case["p"], case["k"])
+        allowed = difference_error(f, case["p"], case["k"], case["step"])
+        value = outcome["value"]
+        if not math.isfinite(value) or abs(value - exact) > allowed:
+            hint = ""
+            if math.isfinite(value) and abs(value / case["step"] - exact) <= allowed:
+                hint = " — did you forget to divide by step?"
+            elif math.isfinite(value) and abs(value + exact) <= allowed:
+                hint = " — the sign is flipped: f(p + step) - f(p), not the other way round"
+            return (f"df at p={case['p']}, k={case['k']}, step={case['step']}: expected "
+                    f"{exact:.8g} ± {allowed:.2g} (the difference quotient's own error), got {value:.8g}{hint}")
+        if not outcome["unchanged"]:
+            return f"df changed the caller's point p={case['p']}: copy p before moving coordinate k"
+        return None
 
 
-class Gradient(Kind):
+class Gradient(CaseKind):
     """grad(f, p, step) is the vector of the partial derivatives, one per coordinate."""
 
     probe = "gd.grad"
@@ -73,28 +67,21 @@ class Gradient(Kind):
                           "step": 0.01, "form": "array" if i % 2 else "list"})
         return {"cases": cases}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, outcome in zip(params["cases"], got):
-            error = case_error(outcome)
-            if error:
-                failures.append(error)
-                continue
-            f, p = Smooth.from_params(case["function"]), case["p"]
-            flat = numbers(outcome["value"])
-            if flat is None or len(flat[0]) != len(p):
-                failures.append(f"grad at p={p} should return {len(p)} numbers, returned {outcome['value']!r}"[:300])
-                continue
-            exact = [f.derivative(p, k) for k in range(len(p))]
-            allowed = [difference_error(f, p, k, case["step"]) for k in range(len(p))]
-            if any(not math.isfinite(v) or abs(v - e) > a for v, e, a in zip(flat[0], exact, allowed)):
-                failures.append(f"grad at p={p}: expected {fmt(exact)} (± {fmt(allowed)}), got {fmt(flat[0])}")
-            elif not outcome["unchanged"]:
-                failures.append(f"grad changed the caller's point p={p}")
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, outcome, reference):
+        f, p = Smooth.from_params(case["function"]), case["p"]
+        flat = numbers(outcome["value"])
+        if flat is None or len(flat[0]) != len(p):
+            return f"grad at p={p} should return {len(p)} numbers, returned {outcome['value']!r}"[:300]
+        exact = [f.derivative(p, k) for k in range(len(p))]
+        allowed = [difference_error(f, p, k, case["step"]) for k in range(len(p))]
+        if any(not math.isfinite(v) or abs(v - e) > a for v, e, a in zip(flat[0], exact, allowed)):
+            return f"grad at p={p}: expected {fmt(exact)} (± {fmt(allowed)}), got {fmt(flat[0])}"
+        if not outcome["unchanged"]:
+            return f"grad changed the caller's point p={p}"
+        return None
 
 
-class Descent(Kind):
+class Descent(CaseKind):
     """gradientDescendent(f, p0, step) walks downhill to the bottom of random bowls Σaᵢ(pᵢ-mᵢ)².
 
     With forward differences the walk stops step/2 short of the bottom (the gradient's own
@@ -112,26 +99,19 @@ class Descent(Kind):
                           "form": "array" if i % 2 else "list"})
         return {"cases": cases}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, outcome in zip(params["cases"], got):
-            error = case_error(outcome)
-            if error:
-                failures.append(error)
-                continue
-            bottom, step = case["function"]["m"], case["step"]
-            flat = numbers(outcome["value"])
-            if flat is None or len(flat[0]) != len(bottom):
-                failures.append(f"gradientDescendent should return the final point ({len(bottom)} numbers), "
-                                f"returned {outcome['value']!r}"[:300])
-                continue
-            allowed = step / 2 * 1.05 + 1e-4
-            if any(not math.isfinite(v) or abs(v - m) > allowed for v, m in zip(flat[0], bottom)):
-                start = case["p0"]
-                climbed = sum((v - m) ** 2 for v, m in zip(flat[0], bottom)) > sum((s - m) ** 2 for s, m in zip(start, bottom))
-                hint = " — it moved uphill: step against the gradient (p -= step * g)" if climbed else ""
-                failures.append(f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "
-                                f"the descent ended at {fmt(flat[0])}{hint}")
-            elif not outcome["unchanged"]:
-                failures.append(f"gradientDescendent changed the caller's p0={case['p0']}: work on a copy")
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, outcome, reference):
+        bottom, step = case["function"]["m"], case["step"]
+        flat = numbers(outcome["value"])
+        if flat is None or len(flat[0]) != len(bottom):
+            return (f"gradientDescendent should return the final point ({len(bottom)} numbers), "
+                    f"returned {outcome['value']!r}"[:300])
+        allowed = step / 2 * 1.05 + 1e-4
+        if any(not math.isfinite(v) or abs(v - m) > allowed for v, m in zip(flat[0], bottom)):
+            start = case["p0"]
+            climbed = sum((v - m) ** 2 for v, m in zip(flat[0], bottom)) > sum((s - m) ** 2 for s, m in zip(start, bottom))
+            hint = " — it moved uphill: step against the gradient (p -= step * g)" if climbed else ""
+            return (f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "
+                    f"the descent ended at {fmt(flat[0])}{hint}")
+        if not outcome["unchanged"]:
+            return f"gradientDescendent changed the caller's p0={case['p0']}: work on a copy"
+        return None

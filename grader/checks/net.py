@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 
-from grader.checks.base import Kind, Verdict, case_error, fraction_verdict
+from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
 
 ENERGY = re.compile(r"^\s*(\d+)\s*=+>\s*(\S+)")
@@ -88,7 +88,7 @@ def likely_cause(graph: dict, got: list[float], tolerance: Tolerance) -> str:
     return ""
 
 
-class NodeText(Kind):
+class NodeText(CaseKind):
     """str(Node(v, g)) reads 'v:1 g:2'."""
 
     probe = "net.node_str"
@@ -96,22 +96,18 @@ class NodeText(Kind):
     def inputs(self, check, rng):
         return {"cases": [[1, 2], [rng.randint(-9, 9), rng.randint(-9, 9)], [round(rng.uniform(-5, 5), 3), 0]]}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, mine, theirs in zip(params["cases"], got, expected):
-            error = case_error(mine)
-            if error:
-                failures.append(error)
-            elif str(mine["value"]).strip() != str(theirs["value"]).strip():
-                failures.append(f"str(Node{tuple(case)}) should be {theirs['value']!r}, got {mine['value']!r}")
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, mine, theirs):
+        if str(mine["value"]).strip() != str(theirs["value"]).strip():
+            return f"str(Node{tuple(case)}) should be {theirs['value']!r}, got {mine['value']!r}"
+        return None
 
 
-class Graphs(Kind):
+class Graphs(CaseKind):
     """Random expression graphs built with the student's Net: forward against the judge's own
     evaluation, backward against central finite differences."""
 
     probe = "net.graphs"
+    cases = "graphs"
     rtol = 1e-6
     atol = 1e-8
 
@@ -119,28 +115,15 @@ class Graphs(Kind):
         count = int(check.options.get("graphs", 8))
         return {"graphs": [random_graph(rng, rng.randint(2, 4), rng.randint(3, 7)) for _ in range(count)]}
 
-    def judge(self, check, params, got, expected):
+    def judge_case(self, check, graph, outcome, reference):
         tolerance = self.tolerance(check)
-        part = check.options.get("part", "backward")
-        failures = []
-        for graph, outcome in zip(params["graphs"], got):
-            error = case_error(outcome)
-            if error:
-                failures.append(error)
-                continue
-            described = describe(graph)
-            if part == "forward":
-                difference = compare(f"forward() of {described}", outcome["value"]["forward"],
-                                     evaluate(graph, graph["values"]), tolerance)
-            else:
-                grads = outcome["value"]["grads"]
-                difference = compare(f"gradients of {described}", grads, finite_differences(graph), tolerance)
-                if difference:
-                    failures.append(difference.message + likely_cause(graph, grads, tolerance))
-                    continue
-            if difference:
-                failures.append(difference.message)
-        return fraction_verdict(len(params["graphs"]), failures)
+        if check.options.get("part", "backward") == "forward":
+            difference = compare(f"forward() of {describe(graph)}", outcome["value"]["forward"],
+                                 evaluate(graph, graph["values"]), tolerance)
+            return difference.message if difference else None
+        grads = outcome["value"]["grads"]
+        difference = compare(f"gradients of {describe(graph)}", grads, finite_differences(graph), tolerance)
+        return difference.message + likely_cause(graph, grads, tolerance) if difference else None
 
 
 def describe(graph: dict) -> str:

@@ -2,7 +2,7 @@
 compared step by step with the reference's run from the same start."""
 from __future__ import annotations
 
-from grader.checks.base import Kind, Verdict, case_error, fraction_verdict
+from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
 
 HINT_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-6)
@@ -22,7 +22,7 @@ def falls(curve: list[float]) -> bool:
     return len(curve) >= 2 and curve[-1] < curve[0]
 
 
-class ScalarDescent(Kind):
+class ScalarDescent(CaseKind):
     """torchGd1's GD(x, loss_fn, loop_max, learning_rate) on (x - t)², t and x₀ chosen by the grader."""
 
     probe = "torch.gd_scalar"
@@ -33,18 +33,10 @@ class ScalarDescent(Kind):
         return {"cases": [{"x0": round(rng.uniform(-3, 3), 4), "target": round(rng.uniform(-3, 3), 4),
                            "loops": 300, "lr": 0.01} for _ in range(int(check.options.get("cases", 2)))]}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, mine, theirs in zip(params["cases"], got, expected):
-            error = case_error(mine)
-            if error:
-                failures.append(error)
-                continue
-            difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
-                                 mine["value"], theirs["value"], self.tolerance(check))
-            if difference:
-                failures.append(difference.message + self.cause(case, mine["curve"]))
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, mine, theirs):
+        difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
+                             mine["value"], theirs["value"], self.tolerance(check))
+        return difference.message + self.cause(case, mine["curve"]) if difference else None
 
     def cause(self, case: dict, curve: list[float]) -> str:
         if not curve:
@@ -57,7 +49,7 @@ class ScalarDescent(Kind):
         return ""
 
 
-class ListDescent(Kind):
+class ListDescent(CaseKind):
     """torchGd2's GD(parameters, loss_fn, loop_max, learning_rate) over a list of tensors."""
 
     probe = "torch.gd_list"
@@ -74,21 +66,15 @@ class ListDescent(Kind):
                           "loops": 200, "lr": 0.01})
         return {"cases": cases}
 
-    def judge(self, check, params, got, expected):
-        failures = []
-        for case, mine, theirs in zip(params["cases"], got, expected):
-            error = case_error(mine)
-            if error:
-                failures.append(error)
-                continue
-            difference = compare(f"parameters after {case['loops']} steps from {case['p0']}",
-                                 mine["value"], theirs["value"], self.tolerance(check))
-            if difference:
-                hint = "" if falls(mine["curve"]) else " — the loss did not go down"
-                if len(case["p0"]) > 1 and falls(mine["curve"]):
-                    hint = " — is every parameter in the list updated and its .grad cleared?"
-                failures.append(difference.message + hint)
-        return fraction_verdict(len(params["cases"]), failures)
+    def judge_case(self, check, case, mine, theirs):
+        difference = compare(f"parameters after {case['loops']} steps from {case['p0']}",
+                             mine["value"], theirs["value"], self.tolerance(check))
+        if difference is None:
+            return None
+        hint = "" if falls(mine["curve"]) else " — the loss did not go down"
+        if len(case["p0"]) > 1 and falls(mine["curve"]):
+            hint = " — is every parameter in the list updated and its .grad cleared?"
+        return difference.message + hint
 
 
 class ShiftedRerun(Kind):
