@@ -132,7 +132,7 @@ class Grader:
         run = Run(observations, reply.stdout)
         verdicts: dict[str, Verdict] = {}
         for check in spec.checks:
-            verdicts[check.name] = self.verdict(submission, spec, check, run, reference, reply)
+            verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
         for check in spec.checks:
             verdict = verdicts[check.name]
             missing = [name for name in check.requires if verdicts[name].status != "passed"]
@@ -144,7 +144,7 @@ class Grader:
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
 
-    def verdict(self, submission, spec, check, run: Run, reference: Run, reply: RunReply) -> Verdict:
+    def verdict(self, spec: ExerciseSpec, check, run: Run, reference: Run, reply: RunReply) -> Verdict:
         kind = KINDS[check.kind]
         if kind.probe and run.get(check.name) is None and reply.timed_out:
             return Verdict("timeout", 0.0, f"the whole run hit its {self.options.timeout or spec.timeout:g} s limit before this check")

@@ -153,8 +153,8 @@ class Emitter:
         self.stream.flush()
 
 
-def observe(check: str, phase: str, job: Job, action: Callable[[], Any], limit: float) -> tuple[Observation, Any]:
-    """Run one action under a time limit with output captured; never raises (but for exits)."""
+def observe(check: str, phase: str, job: Job, action: Callable[[], Any], limit: float) -> Observation:
+    """Run one action under a time limit with output captured; never raises."""
     started = time.perf_counter()
     value, error = None, None
     with captured(job.output_bytes) as output:
@@ -165,16 +165,13 @@ def observe(check: str, phase: str, job: Job, action: Callable[[], Any], limit: 
             error = caught
     seconds = time.perf_counter() - started
     info = error_info(error, Path(job.box)) if error is not None else None
-    plain = None
-    if error is None and phase == "call":
-        plain = value
     try:
-        observation = Observation(check=check, phase=phase, value=plain, error=info,
+        observation = Observation(check=check, phase=phase, value=value, error=info,
                                   output=output.getvalue(), seconds=seconds)
     except ValueError as problem:  # a probe returned something that is not plain data: the grader's bug
         observation = Observation(check=check, phase=phase, output=output.getvalue(), seconds=seconds,
                                   error=ErrorInfo(type="GraderError", message=f"probe value not plain data: {problem}"[:2000]))
-    return observation, value
+    return observation
 
 
 def load(job: Job) -> tuple[dict[str, Any], ModuleType | None]:
@@ -206,7 +203,7 @@ def run(job: Job, emit: Callable[[Observation], None]) -> None:
         loaded["namespace"], loaded["module"] = load(job)
 
     phase = "run" if job.kind == "script" else "import"
-    observation, _ = observe("__load__", phase, job, do_load, job.timeout)
+    observation = observe("__load__", phase, job, do_load, job.timeout)
     emit(observation)
     if observation.error is not None:
         return
@@ -220,5 +217,5 @@ def run(job: Job, emit: Callable[[Observation], None]) -> None:
             except Unconvertible as error:
                 raise TypeError(str(error)) from None
 
-        observation, _ = observe(call.check, "call", job, action, job.call_timeout)
+        observation = observe(call.check, "call", job, action, job.call_timeout)
         emit(observation)

@@ -43,7 +43,7 @@ def enter(job: Job, stdout_fd: int, stderr_fd: int, keep_fds: list[int]) -> None
     os.dup2(devnull, 0)
     os.dup2(stdout_fd, 1)
     os.dup2(stderr_fd, 2)
-    os.closerange(3, 4096) if not keep_fds else _close_all_but(keep_fds)
+    _close_all_but(keep_fds)
     os.environ.clear()
     os.environ.update(child_environment(job, job.threads))
     os.umask(0o077)

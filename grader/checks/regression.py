@@ -3,6 +3,7 @@ model, the saved checkpoint's predictions, and regression2predict on a grader-ma
 from __future__ import annotations
 
 from grader.checks.base import Kind, Verdict
+from grader.checks.common import parse_line
 from grader.compare import compare, fmt
 
 COURSE_COEFFICIENTS = [0.0, 1.0, 2.0, 3.0]
@@ -63,6 +64,16 @@ class Checkpoint(Kind):
         return Verdict.passed()
 
 
+def prediction(printed: str) -> float | None:
+    """The first number after '=' on the last line that mentions "predict" (else the last line)."""
+    lines = printed.splitlines()
+    found = [line for line in lines if "predict" in line.lower()] or lines[-1:]
+    if not found:
+        return None
+    _, values = parse_line(found[-1].split("=", 1)[-1])
+    return values[0] if values else None
+
+
 class Predict(Kind):
     """regression2predict.py against a checkpoint: the grader's (random weights) or the student's own."""
 
@@ -78,7 +89,7 @@ class Predict(Kind):
     def judge(self, check, params, got, expected):
         if "skipped" in got:
             return Verdict("skipped", 0.0, got["skipped"])
-        value = got["prediction"]
+        value = prediction(got["printed"])
         if params.get("own"):
             target = float(check.options.get("expected", 34.0))
             allowed = check.atol if check.atol is not None else 0.05
@@ -86,7 +97,7 @@ class Predict(Kind):
                 return Verdict.passed()
             return Verdict.failed(f"with your model.ckpt the prediction at x=2 is {value}, expected {target} ± {allowed}")
         difference = compare(f"prediction at x=2 of a model with weights {params['weights']} and bias {params['bias']}",
-                             value, expected["prediction"], self.tolerance(check))
+                             value, prediction(expected["printed"]), self.tolerance(check))
         if difference is None:
             return Verdict.passed()
         printed = got["printed"].strip().splitlines()[-1:] or ["nothing"]
