@@ -21,7 +21,7 @@ from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.report import CheckResult, ClassReport, ExerciseResult, Isolation, SubmissionResult
 from grader.pool import WorkerPool
 from grader.spec import ExerciseSpec
-from grader.submissions import Submission, SubmissionError, copy_into, find_files, list_submissions, unpack
+from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, ProbeCall, RunReply
 
 OUTPUT_BYTES = 256 * 1024
@@ -77,6 +77,7 @@ class Grader:
             root = unpack(path, self.scratch / f"unpacked-{index}")
         submission = Submission(student=student, path=path, root=root)
         find_files(submission, self.specs)
+        stage(submission, self.scratch / f"staged-{index}")
         return submission
 
     def submit(self, pool: WorkerPool, submission: Submission, index: int) -> list[Pending]:
@@ -85,13 +86,12 @@ class Grader:
             if spec.id not in submission.files:
                 continue
             box = self.scratch / f"{index}-{spec.id}"
-            box.mkdir()
-            notes = copy_into(submission, box)
-            file = str(submission.files[spec.id])
-            related = [file] + [str(submission.files[n]) for n in spec.needs if n in submission.files]
-            for name in related:
-                if name in notes:
-                    submission.exercise_warnings.setdefault(spec.id, []).append(notes[name])
+            shutil.copytree(submission.staged, box)
+            related = [spec.id] + [need for need in spec.needs if need in submission.files]
+            for exercise in related:
+                note = submission.encoding_notes.get(str(submission.files[exercise]))
+                if note:
+                    submission.exercise_warnings.setdefault(spec.id, []).append(note)
             pending.append(Pending(submission, spec, pool.submit(self.job(submission, spec, box))))
         return pending
 
@@ -185,6 +185,7 @@ class Grader:
         find_files(reference, self.specs)
         results: dict[int, SubmissionResult] = {}
         try:
+            stage(reference, self.scratch / "staged-reference")
             with WorkerPool(self.options.workers) as pool:
                 reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1)}
                 all_pending: list[tuple[int, Pending]] = []

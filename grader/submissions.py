@@ -35,6 +35,8 @@ class Submission:
     files: dict[str, Path] = field(default_factory=dict)       # exercise id -> file, relative to root
     warnings: list[str] = field(default_factory=list)
     exercise_warnings: dict[str, list[str]] = field(default_factory=dict)
+    staged: Path | None = None                   # the UTF-8 copy every private box is copied from
+    encoding_notes: dict[str, str] = field(default_factory=dict)   # file -> "was not UTF-8" warning
 
 
 def is_single(path: Path, specs: list[ExerciseSpec]) -> bool:
@@ -123,16 +125,15 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return data.decode("utf-8", "replace"), "utf-8 with undecodable bytes replaced"
 
 
-def copy_into(submission: Submission, box: Path) -> dict[str, str]:
-    """Copy the submission's files into a fresh private box; Python sources re-encoded as UTF-8.
-
-    Returns warnings per file for sources that were not UTF-8."""
-    notes: dict[str, str] = {}
+def stage(submission: Submission, into: Path) -> None:
+    """Copy the submission's files once into `into`, Python sources re-encoded as UTF-8, and
+    note the files that were not UTF-8. Every (submission, exercise) box is copied from here."""
+    notes = submission.encoding_notes
     for source in submission.root.rglob("*"):
         relative = source.relative_to(submission.root)
         if any(part in IGNORED_PARTS for part in relative.parts) or source.is_symlink() or not source.is_file():
             continue
-        target = box / relative
+        target = into / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.suffix == ".py":
             text, encoding = decode(source.read_bytes())
@@ -142,4 +143,4 @@ def copy_into(submission: Submission, box: Path) -> dict[str, str]:
             target.write_text(CODING_LINE.sub(r"\g<1>utf-8", text, count=2), encoding="utf-8")
         else:
             shutil.copyfile(source, target)
-    return notes
+    submission.staged = into
