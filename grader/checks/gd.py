@@ -13,6 +13,13 @@ def smooth_params(rng, dims: int) -> dict:
             "c": [rng.uniform(-1, 1) for _ in range(dims)], "d": rng.uniform(-0.5, 0.5)}
 
 
+def smooth_case(rng, index: int) -> dict:
+    """A random smooth function of 2 or 3 coordinates and a point, as a list or (odd cases) an array."""
+    dims = rng.choice([2, 3])
+    return {"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
+            "form": "array" if index % 2 else "list"}
+
+
 def difference_error(f: Smooth, p: list[float], k: int, step: float) -> float:
     """How far a forward (or backward, or central) difference may honestly be from f'(p).
 
@@ -30,10 +37,8 @@ class Derivative(CaseKind):
     def inputs(self, check, rng):
         cases = []
         for i in range(int(check.options.get("cases", 6))):
-            dims = rng.choice([2, 3])
-            cases.append({"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
-                          "k": rng.randrange(dims), "step": rng.choice([0.01, 0.001]),
-                          "form": "array" if i % 2 else "list"})
+            case = smooth_case(rng, i)
+            cases.append(dict(case, k=rng.randrange(len(case["p"])), step=rng.choice([0.01, 0.001])))
         return {"cases": cases}
 
     def judge_case(self, check, case, outcome, reference):
@@ -60,12 +65,7 @@ class Gradient(CaseKind):
     probe = "gd.grad"
 
     def inputs(self, check, rng):
-        cases = []
-        for i in range(int(check.options.get("cases", 4))):
-            dims = rng.choice([2, 3])
-            cases.append({"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
-                          "step": 0.01, "form": "array" if i % 2 else "list"})
-        return {"cases": cases}
+        return {"cases": [dict(smooth_case(rng, i), step=0.01) for i in range(int(check.options.get("cases", 4)))]}
 
     def judge_case(self, check, case, outcome, reference):
         f, p = Smooth.from_params(case["function"]), case["p"]

@@ -18,46 +18,30 @@ def _unchanged(before: list[float], after) -> bool:
         return False
 
 
-def df(ctx, params) -> list[dict]:
-    student_df = ctx.namespace["df"]
+def _each_case(ctx, params, name: str, function, point: str, extra: tuple[str, ...], convert) -> list[dict]:
+    """Call the student's `name`(f, point, *extra) once per case; note whether the point changed."""
+    student = ctx.namespace[name]
     results = []
     for case in params["cases"]:
-        f = Smooth.from_params(case["function"])
-        p = _as_input(case["p"], case["form"])
-        outcome = ctx.attempt(student_df, f, p, case["k"], case["step"])
+        p = _as_input(case[point], case["form"])
+        outcome = ctx.attempt(student, function(case["function"]), p, *(case[key] for key in extra))
         if "value" in outcome:
-            outcome["value"] = number(outcome["value"])
-        outcome["unchanged"] = _unchanged(case["p"], p)
+            outcome["value"] = convert(outcome["value"])
+        outcome["unchanged"] = _unchanged(case[point], p)
         results.append(outcome)
     return results
+
+
+def df(ctx, params) -> list[dict]:
+    return _each_case(ctx, params, "df", Smooth.from_params, "p", ("k", "step"), number)
 
 
 def grad(ctx, params) -> list[dict]:
-    student_grad = ctx.namespace["grad"]
-    results = []
-    for case in params["cases"]:
-        f = Smooth.from_params(case["function"])
-        p = _as_input(case["p"], case["form"])
-        outcome = ctx.attempt(student_grad, f, p, case["step"])
-        if "value" in outcome:
-            outcome["value"] = to_plain(outcome["value"])
-        outcome["unchanged"] = _unchanged(case["p"], p)
-        results.append(outcome)
-    return results
+    return _each_case(ctx, params, "grad", Smooth.from_params, "p", ("step",), to_plain)
 
 
 def descent(ctx, params) -> list[dict]:
-    student_descent = ctx.namespace["gradientDescendent"]
-    results = []
-    for case in params["cases"]:
-        f = Bowl.from_params(case["function"])
-        p0 = _as_input(case["p0"], case["form"])
-        outcome = ctx.attempt(student_descent, f, p0, case["step"])
-        if "value" in outcome:
-            outcome["value"] = to_plain(outcome["value"])
-        outcome["unchanged"] = _unchanged(case["p0"], p0)
-        results.append(outcome)
-    return results
+    return _each_case(ctx, params, "gradientDescendent", Bowl.from_params, "p0", ("step",), to_plain)
 
 
 PROBES = {"gd.df": df, "gd.grad": grad, "gd.descent": descent}
