@@ -5,6 +5,7 @@ reference's observations, and turns the plain data children send into verdicts.
 """
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -18,7 +19,9 @@ from pydantic import ValidationError
 
 from grader import __version__
 from grader.checks import KINDS, ReferenceFailure, Run, Verdict
-from grader.report import CheckResult, ClassReport, ExerciseResult, Isolation, SubmissionResult
+from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
+from grader.fences import probe as probe_fences
+from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
 from grader.pool import WorkerPool
 from grader.spec import ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
@@ -56,7 +59,14 @@ class Grader:
         self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{self.seed}:{spec.id}:{check.name}"))
                        for spec in self.specs for check in spec.checks}
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.plan, self.mechanisms = probe_fences([reference])
+        if self.plan.drop_to_uid is not None:
+            self.scratch.chmod(0o711)   # children dropped to another uid must reach their own box
         self.errors: list[str] = []
+
+    @property
+    def isolation(self) -> Isolation:
+        return isolation(self.plan, self.mechanisms, self.specs)
 
     # --- jobs -------------------------------------------------------------------------------
     def job(self, submission: Submission, spec: ExerciseSpec, box: Path) -> Job:
@@ -68,7 +78,7 @@ class Grader:
         timeout = self.options.timeout or spec.timeout
         return Job(exercise=spec.id, kind=spec.kind, box=str(box), file=str(file), paths=paths, checks=calls,
                    timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
-                   output_bytes=OUTPUT_BYTES, device=device)
+                   output_bytes=OUTPUT_BYTES, device=device, fences=self.plan)
 
     def prepare(self, path: Path, index: int) -> Submission:
         student = path.stem if path.suffix == ".zip" else path.resolve().name
@@ -227,7 +237,7 @@ class Grader:
             submission.score = round(sum(e.score for e in submission.exercises), 6)
         return ClassReport(
             grader_version=__version__, seed=self.seed, device=self.options.device,
-            exercises=[spec.id for spec in self.specs], isolation=isolation(self.specs),
+            exercises=[spec.id for spec in self.specs], isolation=self.isolation,
             seconds=round(time.monotonic() - started, 3),
             submissions=[results[i] for i in sorted(results)], errors=self.errors,
         )
@@ -246,11 +256,12 @@ class Grader:
         return runs
 
 
-def isolation(specs: list[ExerciseSpec]) -> Isolation:
+def isolation(plan: Plan, mechanisms: dict[str, Mechanism], specs: list[ExerciseSpec]) -> Isolation:
     memory = sorted({spec.memory_mb for spec in specs})
     return Isolation(
-        mechanisms=["process per (submission, exercise)", "own session and process group", "cleared environment",
-                    "private copy of the submission", "rlimits"],
+        level=level(plan), uid=plan.drop_to_uid if plan.drop_to_uid is not None else os.geteuid(),
+        mechanisms=mechanisms,
         limits={"address_space_mib": ",".join(map(str, memory)), "file_size_mib": "64", "open_files": "256",
-                "core_dumps": "0", "output_kept_kib": str(OUTPUT_BYTES // 1024)},
+                "core_dumps": "0", "output_kept_kib": str(OUTPUT_BYTES // 1024),
+                "processes": str(PROCESS_LIMIT) if plan.drop_to_uid is not None else "unlimited (root or own uid)"},
     )

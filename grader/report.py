@@ -13,6 +13,8 @@ from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from grader.fences import Isolation
+
 CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
 SCHEMA_VERSION = 1
@@ -64,13 +66,6 @@ class SubmissionResult(BaseModel):
                 yield Text(f"  {exercise.exercise}.{check.name} [{check.status}] "
                            f"{points(check.score)}/{points(check.max_score)}: {check.message}",
                            style="red" if check.status in ("failed", "error", "timeout") else "dim")
-
-
-class Isolation(BaseModel):
-    """What fenced the children in during this run."""
-
-    mechanisms: list[str]
-    limits: dict[str, str]
 
 
 class ClassReport(BaseModel):

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from grader.fences import Plan
+
 Phase = Literal["import", "run", "call"]
 
 
@@ -56,6 +58,7 @@ class Job(BaseModel):
     output_bytes: int = Field(gt=0, description="Captured stdout/stderr kept per stream.")
     threads: int = Field(1, ge=1, description="torch/OpenMP threads the child may use.")
     device: Literal["cpu", "cuda"] = "cpu"
+    fences: Plan = Field(default_factory=Plan, description="Kernel fences the child puts up before student code runs.")
 
 
 class ProbeCall(BaseModel):

@@ -1,0 +1,236 @@
+"""Kernel fences a child puts up before student code runs, and the probe that finds them.
+
+Layers, each used where the machine has it (`probe()` says which, and how to get the rest):
+- namespaces: own PID and network namespaces (and a user namespace when not root). The
+  student's code runs as PID 1 of its namespace, so every process it starts, double-forked
+  daemons included, dies with it; the network has no interface but a loopback that is down.
+- uid: as root, the child drops to an unprivileged uid, so process-count limits bind.
+- Landlock: reads only below the Python installation and system folders, writes only in the
+  child's own box (never reference/, the grader's folder, other students or the report).
+- seccomp: no ptrace, mount, namespaces, kernel modules, BPF, or internet/packet sockets.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import site
+import socket
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+UNPRIVILEGED_UID = 65534          # "nobody"
+PROCESS_LIMIT = 256               # per uid, threads included
+
+
+class Plan(BaseModel):
+    """Which fences a child puts up; decided once per run by the grading process."""
+
+    namespaces: bool = False
+    drop_to_uid: int | None = None
+    landlock: bool = False
+    seccomp: bool = False
+    hide: list[str] = Field(default_factory=list, description="Folders no child may read (reference/, the class).")
+
+
+class Mechanism(BaseModel):
+    active: bool
+    detail: str = ""
+    how_to_enable: str = ""
+
+
+class Isolation(BaseModel):
+    """The isolation in effect for a run: reported in the JSON report and the banner."""
+
+    level: str = Field(description="process < fenced (Landlock and seccomp) < contained (and namespaces)")
+    uid: int
+    mechanisms: dict[str, Mechanism]
+    limits: dict[str, str]
+
+
+LEVELS = ("process", "fenced", "contained")
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def landlock_abi() -> int:
+    try:
+        import landlock
+
+        return landlock.landlock_abi_version()
+    except Exception:  # noqa: BLE001 - no module, no syscall, disabled at boot: all mean "none"
+        return 0
+
+
+def seccomp_available() -> str | None:
+    """None when a seccomp filter can be built here, else why not."""
+    try:
+        import pyseccomp  # noqa: F401 - loads libseccomp.so.2
+    except Exception as error:  # noqa: BLE001
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def namespace_flags() -> int:
+    flags = CLONE_NEWPID | CLONE_NEWNET
+    return flags if os.geteuid() == 0 else flags | CLONE_NEWUSER
+
+
+def namespaces_available() -> bool:
+    """Try unsharing in a throwaway child: only that proves the kernel and its policy allow it."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0 if _libc().unshare(namespace_flags()) == 0 else 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def unprivileged_can_run_python(uid: int) -> bool:
+    """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
+    Not when Python lives under a private home such as /root (pyenv)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            ok = all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots([]) if os.path.isdir(path))
+            os._exit(0 if ok else 1)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
+    """What this machine offers, as a plan for the children and a description for the report."""
+    root = os.geteuid() == 0
+    drop = root and unprivileged_can_run_python(UNPRIVILEGED_UID)
+    abi = landlock_abi()
+    no_seccomp = seccomp_available()
+    spaces = namespaces_available()
+    plan = Plan(namespaces=spaces, drop_to_uid=UNPRIVILEGED_UID if drop else None,
+                landlock=abi > 0, seccomp=no_seccomp is None, hide=[str(p.resolve()) for p in hide])
+    mechanisms = {
+        "process": Mechanism(active=True, detail="a process per (submission, exercise), own session and process "
+                                                 "group, cleared environment, private copy, rlimits"),
+        "landlock": Mechanism(active=abi > 0, detail=f"ABI {abi}: reads below Python and system folders only, "
+                                                     "writes only in the child's box" if abi else "",
+                              how_to_enable="" if abi else "a Linux kernel ≥ 5.13 with Landlock enabled "
+                                                           "(CONFIG_SECURITY_LANDLOCK, lsm=…,landlock)"),
+        "seccomp": Mechanism(active=no_seccomp is None, detail="no ptrace, mount, namespaces, modules, BPF, "
+                                                              "internet or packet sockets" if no_seccomp is None else "",
+                             how_to_enable="" if no_seccomp is None else
+                             f"install libseccomp (Debian/Ubuntu: apt-get install libseccomp2) and pyseccomp ({no_seccomp})"),
+        "namespaces": Mechanism(active=spaces, detail="own PID and network namespace" + ("" if root else " in a user namespace")
+                                if spaces else "",
+                                how_to_enable="" if spaces else
+                                "allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 "
+                                "(Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu ≥ 23.10), or run as root"),
+        "uid": Mechanism(active=drop, detail=f"children run as uid {UNPRIVILEGED_UID} with at most {PROCESS_LIMIT} processes"
+                         if drop else f"children run as uid {os.geteuid()}",
+                         how_to_enable="" if drop else
+                         "run the grader as root with Python installed where an unprivileged user can read it "
+                         "(/usr/local or a virtual environment outside /root), so children drop to uid 65534"),
+        "cgroups": Mechanism(active=False, detail="memory is capped by RLIMIT_AS, processes by RLIMIT_NPROC and the "
+                                                  "PID namespace", how_to_enable="not used by this version"),
+    }
+    return plan, mechanisms
+
+
+def level(plan: Plan) -> str:
+    if plan.landlock and plan.seccomp:
+        return "contained" if plan.namespaces else "fenced"
+    return "process"
+
+
+# --- in the child ------------------------------------------------------------------------------
+
+def apply(plan: Plan, box: str) -> None:
+    """Put up the planned fences. With namespaces this forks: the caller continues as PID 1 of a
+    new PID namespace while the original process waits for it and exits with its status."""
+    if plan.namespaces:
+        _enter_namespaces()
+    if plan.drop_to_uid is not None:
+        _drop_privileges(box, plan.drop_to_uid)
+    if plan.landlock:
+        _landlock(box, plan.hide)
+    if plan.seccomp:
+        _seccomp()
+
+
+def _enter_namespaces() -> None:
+    if _libc().unshare(namespace_flags()) != 0:
+        raise OSError(ctypes.get_errno(), "unshare failed")
+    pid = os.fork()
+    if pid:
+        # The waiting parent: when the namespace's PID 1 ends, the kernel kills every process left in it.
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+
+
+def _drop_privileges(box: str, uid: int) -> None:
+    for folder, dirs, files in os.walk(box):
+        for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+            os.chown(name, uid, uid, follow_symlinks=False)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    resource.setrlimit(resource.RLIMIT_NPROC, (PROCESS_LIMIT, PROCESS_LIMIT))
+
+
+def readable_roots(hide: list[str]) -> list[str]:
+    """Folders the child may read: the Python installation, site-packages, system folders, and
+    the grader's package itself, but none that contains a hidden folder (reference/, the class)."""
+    grader_package = str(Path(__file__).resolve().parent)
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
+                  "/usr", "/lib", "/lib64", "/bin", "/etc", grader_package}
+    hidden = [Path(h) for h in hide]
+    roots = []
+    for candidate in candidates:
+        path = Path(candidate)
+        if path.exists() and not any(h == path or path in h.parents for h in hidden):
+            roots.append(str(path))
+    return sorted(roots)
+
+
+def _landlock(box: str, hide: list[str]) -> None:
+    import landlock
+
+    read = landlock.FSAccess.READ_FILE | landlock.FSAccess.READ_DIR | landlock.FSAccess.EXECUTE
+    ruleset = landlock.Ruleset()
+    ruleset.allow(*readable_roots(hide), rules=read)
+    for path, rules in (("/proc/cpuinfo", landlock.FSAccess.READ_FILE), ("/sys/devices/system/cpu", read),
+                        ("/dev/null", landlock.FSAccess.READ_FILE | landlock.FSAccess.WRITE_FILE),
+                        ("/dev/urandom", landlock.FSAccess.READ_FILE)):
+        if os.path.exists(path):
+            ruleset.allow(path, rules=rules)
+    ruleset.allow(box)
+    ruleset.apply()
+
+
+def _seccomp() -> None:
+    import pyseccomp as sc
+
+    refuse = sc.ERRNO(errno.EPERM)
+    fence = sc.SyscallFilter(sc.ALLOW)
+    for call in ("ptrace", "mount", "umount2", "unshare", "setns", "pivot_root", "chroot", "bpf",
+                 "perf_event_open", "process_vm_readv", "process_vm_writev", "kexec_load", "init_module",
+                 "finit_module", "delete_module", "keyctl", "add_key", "request_key"):
+        try:
+            fence.add_rule(refuse, call)
+        except Exception:  # noqa: BLE001 - a call this architecture does not have
+            continue
+    for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET):
+        fence.add_rule(refuse, "socket", sc.Arg(0, sc.EQ, family))
+    fence.load()
