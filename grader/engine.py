@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import shutil
 import tempfile
 import time
@@ -45,6 +46,7 @@ class Pending:
     submission: Submission
     spec: ExerciseSpec
     future: Future[RunReply]
+    token: str
 
 
 Progress = Callable[[int, int, str], None]
@@ -102,23 +104,30 @@ class Grader:
                 note = submission.encoding_notes.get(str(submission.files[exercise]))
                 if note:
                     submission.exercise_warnings.setdefault(spec.id, []).append(note)
-            pending.append(Pending(submission, spec, pool.submit(self.job(submission, spec, box))))
+            job = self.job(submission, spec, box).model_copy(update={"token": secrets.token_hex(16)})
+            pending.append(Pending(submission, spec, pool.submit(job), job.token))
         return pending
 
     # --- judging ----------------------------------------------------------------------------
-    def observations(self, reply: RunReply) -> tuple[dict[str, Observation], int]:
+    def observations(self, reply: RunReply, token: str) -> tuple[dict[str, Observation], int]:
+        """The genuine observations (lines carrying the job's token), and how many lines were not."""
         found: dict[str, Observation] = {}
         rejected = 0
         for line in reply.lines:
+            head, _, body = line.partition(" ")
+            if not secrets.compare_digest(head, token):
+                rejected += 1
+                continue
             try:
-                observation = Observation.model_validate_json(line)
+                observation = Observation.model_validate_json(body)
             except ValidationError:
                 rejected += 1
                 continue
             found.setdefault(observation.check, observation)   # the first word on a check is final
         return found, rejected
 
-    def judge(self, submission: Submission, spec: ExerciseSpec, reply: RunReply, reference: Run | None) -> ExerciseResult:
+    def judge(self, pending: Pending, reply: RunReply, reference: Run | None) -> ExerciseResult:
+        submission, spec = pending.submission, pending.spec
         result = ExerciseResult(exercise=spec.id, status="graded", score=0.0, max_score=spec.max_score,
                                 file=str(submission.files[spec.id]),
                                 warnings=list(submission.exercise_warnings.get(spec.id, [])), seconds=reply.seconds)
@@ -126,9 +135,9 @@ class Grader:
             self.errors.append(f"{submission.student}/{spec.id}: {reply.worker_error}")
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
-        observations, rejected = self.observations(reply)
+        observations, rejected = self.observations(reply, pending.token)
         if rejected:
-            result.warnings.append(f"{rejected} unreadable result line(s) from the sandbox were ignored")
+            result.warnings.append(f"{rejected} result line(s) not written by the grader's harness were ignored")
         load = observations.get("__load__")
         result.output = (load.output if load else reply.stdout)[:OUTPUT_BYTES]
         if load is None or load.error is not None:
@@ -220,7 +229,7 @@ class Grader:
                 for done, (index, pending) in enumerate(all_pending, 1):
                     reply = pending.future.result()
                     try:
-                        exercise = self.judge(pending.submission, pending.spec, reply, references.get(pending.spec.id))
+                        exercise = self.judge(pending, reply, references.get(pending.spec.id))
                     except ReferenceFailure as error:
                         self.errors.append(f"{pending.spec.id}: {error}")
                         exercise = ExerciseResult(exercise=pending.spec.id, status="error", score=0.0,
@@ -246,7 +255,7 @@ class Grader:
         runs = {}
         for exercise, item in pending.items():
             reply = item.future.result()
-            observations, _ = self.observations(reply)
+            observations, _ = self.observations(reply, item.token)
             load = observations.get("__load__")
             if reply.worker_error or load is None or load.error is not None:
                 detail = reply.worker_error or (load.error.message if load and load.error else reply.stderr[-500:])

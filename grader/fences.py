@@ -22,6 +22,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from grader import cgroups
+from grader.cgroups import Layout
+
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -36,6 +39,7 @@ class Plan(BaseModel):
     drop_to_uid: int | None = None
     landlock: bool = False
     seccomp: bool = False
+    cgroups: Layout | None = Field(None, description="Where each child's memory and process limits go.")
     hide: list[str] = Field(default_factory=list, description="Folders no child may read (reference/, the class).")
 
 
@@ -118,8 +122,9 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
     abi = landlock_abi()
     no_seccomp = seccomp_available()
     spaces = namespaces_available()
+    layout, no_cgroups = cgroups.find()
     plan = Plan(namespaces=spaces, drop_to_uid=UNPRIVILEGED_UID if drop else None,
-                landlock=abi > 0, seccomp=no_seccomp is None, hide=[str(p.resolve()) for p in hide])
+                landlock=abi > 0, seccomp=no_seccomp is None, cgroups=layout, hide=[str(p.resolve()) for p in hide])
     mechanisms = {
         "process": Mechanism(active=True, detail="a process per (submission, exercise), own session and process "
                                                  "group, cleared environment, private copy, rlimits"),
@@ -141,8 +146,11 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
                          how_to_enable="" if drop else
                          "run the grader as root with Python installed where an unprivileged user can read it "
                          "(/usr/local or a virtual environment outside /root), so children drop to uid 65534"),
-        "cgroups": Mechanism(active=False, detail="memory is capped by RLIMIT_AS, processes by RLIMIT_NPROC and the "
-                                                  "PID namespace", how_to_enable="not used by this version"),
+        "cgroups": Mechanism(active=layout is not None,
+                             detail=f"cgroup {layout.version}: at most {PROCESS_LIMIT} processes and the exercise's "
+                                    "memory per child" if layout else no_cgroups,
+                             how_to_enable="" if layout else "run as root on a machine whose pids and memory cgroups "
+                                                             "are writable (or delegated to the grader's user)"),
     }
     return plan, mechanisms
 
@@ -155,9 +163,15 @@ def level(plan: Plan) -> str:
 
 # --- in the child ------------------------------------------------------------------------------
 
-def apply(plan: Plan, box: str) -> None:
+def cgroup_name(pid: int) -> str:
+    return f"numgrader-{pid}"
+
+
+def apply(plan: Plan, box: str, memory_bytes: int) -> None:
     """Put up the planned fences. With namespaces this forks: the caller continues as PID 1 of a
     new PID namespace while the original process waits for it and exits with its status."""
+    if plan.cgroups is not None:
+        cgroups.join(plan.cgroups, cgroup_name(os.getpid()), PROCESS_LIMIT, memory_bytes)
     if plan.namespaces:
         _enter_namespaces()
     if plan.drop_to_uid is not None:

@@ -143,13 +143,15 @@ def captured(limit: int):
 class Emitter:
     """Writes observations, one JSON line each, to the result pipe as soon as they exist.
 
-    Streaming keeps what was observed before a student's os._exit() or crash."""
+    Streaming keeps what was observed before a student's os._exit() or crash. Each line starts
+    with the job's token, so lines that student code writes into the inherited pipe are told apart."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, token: str) -> None:
         self.stream = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
+        self.token = token
 
     def __call__(self, observation: Observation) -> None:
-        self.stream.write(observation.model_dump_json() + "\n")
+        self.stream.write(f"{self.token} {observation.model_dump_json()}\n")
         self.stream.flush()
 
 

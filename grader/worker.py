@@ -58,11 +58,11 @@ def _child(job: Job, out_w: int, err_w: int, res_w: int) -> None:
         from grader import fences, harness, sandbox
 
         sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
-        fences.apply(job.fences, job.box)
+        fences.apply(job.fences, job.box, job.memory_mb * 2**20)
         import torch
 
         torch.set_num_threads(job.threads)
-        harness.run(job, harness.Emitter(res_w))
+        harness.run(job, harness.Emitter(res_w, job.token))
     except BaseException:  # noqa: BLE001 - report on stderr, the worker reads it
         import traceback
 
@@ -105,6 +105,10 @@ def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> Run
             break
     _kill_group(pid)
     _, status = os.waitpid(pid, 0)
+    if job.fences.cgroups is not None:
+        from grader import cgroups, fences
+
+        cgroups.remove(job.fences.cgroups, fences.cgroup_name(pid))
     for fd in streams:
         os.close(fd)
     exit_code = os.waitstatus_to_exitcode(status)
