@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader import __version__
 from grader.engine import Grader, Options
+from grader.fences import LEVELS, Isolation
 from grader.spec import SpecError, load_specs
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", action="append", default=[], metavar="ID", help="grade only this exercise (repeatable)")
     p.add_argument("--reference", type=Path, default=PROJECT / "reference", help="folder of reference solutions")
     p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
+    p.add_argument("--require-isolation", choices=LEVELS, default="process", metavar="LEVEL",
+                   help=f"refuse to grade below this isolation level ({' < '.join(LEVELS)})")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.set_defaults(mode="auto")
@@ -42,6 +45,18 @@ def parser() -> argparse.ArgumentParser:
 def cuda_present() -> bool:
     """Without importing torch (seconds): is an NVIDIA driver loaded?"""
     return Path("/proc/driver/nvidia/version").exists()
+
+
+def banner(isolation: Isolation) -> str:
+    active = [f"{name} ({m.detail.split(':')[0]})" if name in ("landlock", "cgroups") else name
+              for name, m in isolation.mechanisms.items() if m.active and name != "process"]
+    text = f"isolation: {isolation.level} — {', '.join(active) or 'processes and rlimits only'}"
+    gaps = [name for name, m in isolation.mechanisms.items() if not m.active]
+    return text + (f"; not in effect: {', '.join(gaps)} (see the JSON report's isolation block)" if gaps else "")
+
+
+def missing(isolation: Isolation) -> list[str]:
+    return [f"{name}: {m.how_to_enable}" for name, m in isolation.mechanisms.items() if not m.active]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
                       mode=args.mode, exercises=args.exercise)
     grader = Grader(specs, args.reference, options)
+    isolation = grader.isolation
+    if LEVELS.index(isolation.level) < LEVELS.index(args.require_isolation):
+        errors.print(f"[red]grade: isolation here is {isolation.level!r}, below the required {args.require_isolation!r}.[/red]")
+        for line in missing(isolation):
+            errors.print(f"  {line}")
+        return 2
+    if not args.quiet:
+        errors.print(banner(isolation))
     console = Console()
     if args.quiet:
         report = grader.grade(args.path)

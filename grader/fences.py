@@ -176,6 +176,8 @@ def apply(plan: Plan, box: str, memory_bytes: int) -> None:
         _enter_namespaces()
     if plan.drop_to_uid is not None:
         _drop_privileges(box, plan.drop_to_uid)
+    elif os.geteuid() != 0:
+        _limit_own_processes()
     if plan.landlock:
         _landlock(box, plan.hide)
     if plan.seccomp:
@@ -201,6 +203,24 @@ def _drop_privileges(box: str, uid: int) -> None:
     os.setgid(uid)
     os.setuid(uid)
     resource.setrlimit(resource.RLIMIT_NPROC, (PROCESS_LIMIT, PROCESS_LIMIT))
+
+
+def _limit_own_processes() -> None:
+    """Not root: RLIMIT_NPROC counts all of this user's processes, so allow what runs already plus
+    the child's share (a fork bomb then fails instead of filling the user's process table)."""
+    uid = os.getuid()
+    running = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                running += entry.stat().st_uid == uid
+            except OSError:
+                continue
+    limit = running * 4 + PROCESS_LIMIT   # threads count too: a generous allowance for the user's own
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_NPROC, (limit, hard))
 
 
 def readable_roots(hide: list[str]) -> list[str]:

@@ -181,7 +181,10 @@ def load(job: Job) -> tuple[dict[str, Any], ModuleType | None]:
     box = Path(job.box)
     path = box / job.file
     os.chdir(path.parent)
-    sys.path[:0] = [str(path.parent)] + [str(box / extra) for extra in job.paths]
+    # The project folder (which holds reference/) was on sys.path only to import the grader.
+    project = Path(__file__).resolve().parent.parent
+    sys.path[:] = [str(path.parent)] + [str(box / extra) for extra in job.paths] + [
+        entry for entry in sys.path if entry and Path(entry).resolve() != project]
     sys.argv = [str(path)]
     if job.kind == "script":
         return runpy.run_path(str(path), run_name="__main__"), None

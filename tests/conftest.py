@@ -1,4 +1,4 @@
-import sys
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -39,3 +39,12 @@ def write(folder: Path, files: dict[str, str | bytes]) -> Path:
 
 def reference_source(name: str) -> str:
     return (REFERENCE / name).read_text(encoding="utf-8")
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,13 +1,12 @@
 """Each check kind against fake submissions: correct variants earn full marks, bugs are named,
 hostile code costs no one else a point. The fake class is written into a temporary folder once
 and graded in one run (worker start-up dominates a run)."""
-import hashlib
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import by_student, grade, reference_source, write
+from conftest import by_student, grade, reference_source, tree_digest, write
 
 REF_GD = reference_source("gd.py")
 REF_NET = reference_source("net.py")
@@ -45,15 +44,6 @@ STUDENTS = {
     "vandal": {"gd.py": "open('../../vandal.txt', 'w').write('x')\nopen('gd.py', 'a').write('#')\n" + REF_GD},
     "crlf-tabs": {"gd.py": REF_GD.replace("    ", "\t").replace("\n", "\r\n")},
 }
-
-
-def tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
