@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, help="seconds per exercise run, overriding the assignments'")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where exercises marked for a GPU run")
     p.add_argument("--exercise", action="append", default=[], metavar="ID", help="grade only this exercise (repeatable)")
+    caching = p.add_mutually_exclusive_group()
+    caching.add_argument("--cache", type=Path, metavar="DIR",
+                         help="keep results in DIR/grader-cache.sqlite (default: a hidden file next to PATH)")
+    caching.add_argument("--no-cache", action="store_true", help="grade everything again, keep nothing")
     p.add_argument("--reference", type=Path, default=PROJECT / "reference", help="folder of reference solutions")
     p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
     p.add_argument("--require-isolation", choices=LEVELS, default="process", metavar="LEVEL",
@@ -45,6 +49,16 @@ def parser() -> argparse.ArgumentParser:
 def cuda_present() -> bool:
     """Without importing torch (seconds): is an NVIDIA driver loaded?"""
     return Path("/proc/driver/nvidia/version").exists()
+
+
+def cache_file(args: argparse.Namespace) -> Path | None:
+    """Where results are kept: beside the graded folder (not inside it: that would change it)."""
+    if args.no_cache:
+        return None
+    if args.cache:
+        return args.cache / "grader-cache.sqlite"
+    target = args.path.resolve()
+    return target.parent / f".{target.name}.grader-cache.sqlite"
 
 
 def banner(isolation: Isolation) -> str:
@@ -84,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
-                      mode=args.mode, exercises=args.exercise)
+                      mode=args.mode, exercises=args.exercise, cache=cache_file(args))
     grader = Grader(specs, args.reference, options)
     isolation = grader.isolation
     if LEVELS.index(isolation.level) < LEVELS.index(args.require_isolation):

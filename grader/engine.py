@@ -19,6 +19,8 @@ from typing import Callable
 from pydantic import ValidationError
 
 from grader import __version__
+from grader.cache import CacheUnavailable, ResultCache, tree_hash
+from grader.cache import key as cache_key
 from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
@@ -39,6 +41,7 @@ class Options:
     device: str = "cpu"                   # "cpu" or "cuda", resolved by the CLI
     mode: str = "auto"                    # "auto", "single" or "class"
     exercises: list[str] = field(default_factory=list)  # restrict to these ids
+    cache: Path | None = None             # SQLite file of earlier results; None: grade everything
 
 
 @dataclass
@@ -65,6 +68,8 @@ class Grader:
         if self.plan.drop_to_uid is not None:
             self.scratch.chmod(0o711)   # children dropped to another uid must reach their own box
         self.errors: list[str] = []
+        self.notices: list[str] = []
+        self.cache = self.open_cache()
 
     @property
     def isolation(self) -> Isolation:
@@ -92,10 +97,10 @@ class Grader:
         stage(submission, self.scratch / f"staged-{index}")
         return submission
 
-    def submit(self, pool: WorkerPool, submission: Submission, index: int) -> list[Pending]:
+    def submit(self, pool: WorkerPool, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
         pending = []
         for spec in self.specs:
-            if spec.id not in submission.files:
+            if spec.id not in submission.files or spec.id not in exercises:
                 continue
             box = self.scratch / f"{index}-{spec.id}"
             shutil.copytree(submission.staged, box)
@@ -199,47 +204,20 @@ class Grader:
     # --- the run ------------------------------------------------------------------------------
     def grade(self, target: Path, progress: Progress | None = None) -> ClassReport:
         started = time.monotonic()
-        paths = list_submissions(target, self.specs, self.options.mode)
-        reference = Submission(student="reference", path=self.reference, root=self.reference)
-        find_files(reference, self.specs)
         results: dict[int, SubmissionResult] = {}
         try:
+            reference = Submission(student="reference", path=self.reference, root=self.reference)
+            find_files(reference, self.specs)
             stage(reference, self.scratch / "staged-reference")
-            with WorkerPool(self.options.workers) as pool:
-                reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1)}
-                all_pending: list[tuple[int, Pending]] = []
-                for index, path in enumerate(paths):
-                    try:
-                        submission = self.prepare(path, index)
-                    except SubmissionError as error:
-                        results[index] = SubmissionResult(student=path.stem, path=str(path), score=0.0,
-                                                          max_score=sum(s.max_score for s in self.specs),
-                                                          warnings=[str(error)], exercises=[])
-                        continue
-                    results[index] = SubmissionResult(student=submission.student, path=str(path), score=0.0,
-                                                      max_score=sum(s.max_score for s in self.specs),
-                                                      warnings=list(submission.warnings), exercises=[])
-                    for spec in self.specs:
-                        if spec.id not in submission.files:
-                            results[index].exercises.append(ExerciseResult(
-                                exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
-                                message=f"no {' / '.join(spec.files)} found"))
-                    all_pending += [(index, p) for p in self.submit(pool, submission, index)]
-                references = self.reference_runs(reference_pending)
-                for done, (index, pending) in enumerate(all_pending, 1):
-                    reply = pending.future.result()
-                    try:
-                        exercise = self.judge(pending, reply, references.get(pending.spec.id))
-                    except ReferenceFailure as error:
-                        self.errors.append(f"{pending.spec.id}: {error}")
-                        exercise = ExerciseResult(exercise=pending.spec.id, status="error", score=0.0,
-                                                  max_score=pending.spec.max_score,
-                                                  message=f"grader error (not your fault): {error}")
-                    results[index].exercises.append(exercise)
-                    if progress:
-                        progress(done, len(all_pending), f"{pending.submission.student}/{pending.spec.id}")
+            submissions = self.prepare_all(list_submissions(target, self.specs, self.options.mode), results)
+            keys = self.cache_keys(reference, submissions)
+            to_run = self.reuse(submissions, keys, results)
+            if to_run:
+                self.run(reference, to_run, keys, results, progress)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+            if self.cache is not None:
+                self.cache.close()
         order = {spec.id: i for i, spec in enumerate(self.specs)}
         for submission in results.values():
             submission.exercises.sort(key=lambda e: order[e.exercise])
@@ -248,8 +226,109 @@ class Grader:
             grader_version=__version__, seed=self.seed, device=self.options.device,
             exercises=[spec.id for spec in self.specs], isolation=self.isolation,
             seconds=round(time.monotonic() - started, 3),
-            submissions=[results[i] for i in sorted(results)], errors=self.errors,
+            submissions=[results[i] for i in sorted(results)], errors=self.errors, notices=self.notices,
         )
+
+    def prepare_all(self, paths: list[Path], results: dict[int, SubmissionResult]) -> dict[int, Submission]:
+        """Unpack, find and stage every submission; missing exercises are results already."""
+        submissions = {}
+        max_score = sum(spec.max_score for spec in self.specs)
+        for index, path in enumerate(paths):
+            try:
+                submission = self.prepare(path, index)
+            except SubmissionError as error:
+                results[index] = SubmissionResult(student=path.stem, path=str(path), score=0.0, max_score=max_score,
+                                                  warnings=[str(error)], exercises=[])
+                continue
+            submissions[index] = submission
+            results[index] = SubmissionResult(student=submission.student, path=str(path), score=0.0,
+                                              max_score=max_score, warnings=list(submission.warnings), exercises=[])
+            for spec in self.specs:
+                if spec.id not in submission.files:
+                    results[index].exercises.append(ExerciseResult(
+                        exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
+                        message=f"no {' / '.join(spec.files)} found"))
+        return submissions
+
+    def cache_keys(self, reference: Submission, submissions: dict[int, Submission]) -> dict[tuple[int, str], str]:
+        """What each result depends on: content, spec, reference, grader version, seed, device, limits."""
+        if self.cache is None:
+            return {}
+        common = (tree_hash(reference.staged), __version__, self.seed, self.options.device, self.options.timeout)
+        keys = {}
+        for index, submission in submissions.items():
+            content = tree_hash(submission.staged)
+            for spec in self.specs:
+                if spec.id in submission.files:
+                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), *common)
+        return keys
+
+    def reuse(self, submissions: dict[int, Submission], keys: dict[tuple[int, str], str],
+              results: dict[int, SubmissionResult]) -> list[tuple[int, Submission, ExerciseSpec]]:
+        """Take what the cache has; return the (submission, exercise) pairs still to grade."""
+        to_run = []
+        for index, submission in submissions.items():
+            for spec in self.specs:
+                if spec.id not in submission.files:
+                    continue
+                cached = self.cached(keys.get((index, spec.id)))
+                if cached is not None:
+                    results[index].exercises.append(cached.model_copy(update={"cached": True}))
+                else:
+                    to_run.append((index, submission, spec))
+        return to_run
+
+    def run(self, reference: Submission, to_run, keys, results, progress: Progress | None) -> None:
+        needed = {spec.id for _, _, spec in to_run}
+        with WorkerPool(self.options.workers) as pool:
+            reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1, needed)}
+            pending = [(index, p) for index, submission, spec in to_run
+                       for p in self.submit(pool, submission, index, {spec.id})]
+            references = self.reference_runs(reference_pending)
+            for done, (index, item) in enumerate(pending, 1):
+                reply = item.future.result()
+                try:
+                    exercise = self.judge(item, reply, references.get(item.spec.id))
+                except ReferenceFailure as error:
+                    self.errors.append(f"{item.spec.id}: {error}")
+                    exercise = ExerciseResult(exercise=item.spec.id, status="error", score=0.0,
+                                              max_score=item.spec.max_score,
+                                              message=f"grader error (not your fault): {error}")
+                else:
+                    if not reply.worker_error:
+                        self.store(keys.get((index, item.spec.id)), exercise)
+                results[index].exercises.append(exercise)
+                if progress:
+                    progress(done, len(pending), f"{item.submission.student}/{item.spec.id}")
+
+    # --- the cache: any failure is a notice, and grading goes on without it ------------------------
+    def open_cache(self) -> ResultCache | None:
+        if self.options.cache is None:
+            return None
+        try:
+            return ResultCache(self.options.cache)
+        except CacheUnavailable as error:
+            self.notices.append(str(error))
+            return None
+
+    def cached(self, entry: str | None) -> ExerciseResult | None:
+        if entry is None or self.cache is None:
+            return None
+        try:
+            return self.cache.get(entry)
+        except CacheUnavailable as error:
+            self.notices.append(str(error))
+            self.cache = None
+            return None
+
+    def store(self, entry: str | None, result: ExerciseResult) -> None:
+        if entry is None or self.cache is None:
+            return
+        try:
+            self.cache.put(entry, result)
+        except CacheUnavailable as error:
+            self.notices.append(str(error))
+            self.cache = None
 
     def reference_runs(self, pending: dict[str, Pending]) -> dict[str, Run]:
         runs = {}

@@ -39,6 +39,7 @@ class ExerciseResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     output: str = Field("", description="What the student's code printed (capped), for feedback.")
     seconds: float = 0.0
+    cached: bool = Field(False, description="Reused from an earlier run of the same content, spec, reference and seed.")
     checks: list[CheckResult] = Field(default_factory=list)
 
 
@@ -78,6 +79,7 @@ class ClassReport(BaseModel):
     seconds: float = 0.0
     submissions: list[SubmissionResult]
     errors: list[str] = Field(default_factory=list, description="Grader errors (never a student's fault).")
+    notices: list[str] = Field(default_factory=list, description="Things the instructor should know (an unusable cache).")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table(options.max_width)
@@ -85,6 +87,8 @@ class ClassReport(BaseModel):
                       if submission.score < submission.max_score or submission.warnings])
         for error in self.errors:
             yield Text(f"grader error: {error}", style="bold red")
+        for notice in self.notices:
+            yield Text(f"note: {notice}", style="yellow")
 
     def table(self, width: int) -> Table:
         """Students × exercises; turned on its side when the exercises would not fit the width."""

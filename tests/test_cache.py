@@ -1,0 +1,72 @@
+"""Incremental regrade: an unchanged class is reused from the SQLite cache, a changed student is
+regraded alone, and a corrupted or locked cache is reported and bypassed, never fatal."""
+import sqlite3
+
+import pytest
+
+from conftest import grade, reference_source, write
+
+REF_GD = reference_source("gd.py")
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    write(tmp_path / "class" / "ann", {"gd.py": REF_GD})
+    write(tmp_path / "class" / "ben", {"gd.py": REF_GD.replace("return (f(p1) - f(p)) / step", "return 0.0")})
+    return tmp_path / "class"
+
+
+@pytest.fixture
+def gd_only(specs):
+    return [spec for spec in specs if spec.id == "gd"]
+
+
+def scores(report):
+    return {s.student: [(e.exercise, e.score, e.status, [c.message for c in e.checks]) for e in s.exercises]
+            for s in report.submissions}
+
+
+def cached(report):
+    return {s.student: all(e.cached for e in s.exercises) for s in report.submissions}
+
+
+def test_unchanged_class_is_reused_and_a_changed_student_regraded_alone(classroom, gd_only, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    first = grade(classroom, gd_only, cache=cache)
+    assert cached(first) == {"ann": False, "ben": False}
+    second = grade(classroom, gd_only, cache=cache)
+    assert cached(second) == {"ann": True, "ben": True}
+    assert scores(second) == scores(first)
+    (classroom / "ben" / "gd.py").write_text(REF_GD + "\n# fixed by ben\n")
+    third = grade(classroom, gd_only, cache=cache)
+    assert cached(third) == {"ann": True, "ben": False}
+    assert third.submissions[1].score == third.submissions[1].max_score
+
+
+def test_another_seed_is_graded_again(classroom, gd_only, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    grade(classroom, gd_only, cache=cache, seed=1)
+    assert cached(grade(classroom, gd_only, cache=cache, seed=2)) == {"ann": False, "ben": False}
+
+
+def test_corrupted_cache_is_reported_and_bypassed(classroom, gd_only, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    cache.write_bytes(b"this is not a database" * 100)
+    report = grade(classroom, gd_only, cache=cache)
+    assert any("cannot be" in notice and str(cache) in notice for notice in report.notices)
+    assert report.submissions[0].score == report.submissions[0].max_score
+    assert not report.errors
+
+
+def test_locked_cache_is_reported_and_bypassed(classroom, gd_only, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    grade(classroom, gd_only, cache=cache, seed=1)
+    holder = sqlite3.connect(cache)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        report = grade(classroom, gd_only, cache=cache, seed=2)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert any("cannot be" in notice for notice in report.notices)
+    assert [s.score for s in report.submissions] == [9, 1]
