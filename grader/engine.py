@@ -141,6 +141,7 @@ class Grader:
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
         observations, rejected = self.observations(reply, pending.token)
+        result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
         if rejected:
             result.warnings.append(f"{rejected} result line(s) not written by the grader's harness were ignored")
         load = observations.get("__load__")

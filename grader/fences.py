@@ -163,15 +163,13 @@ def level(plan: Plan) -> str:
 
 # --- in the child ------------------------------------------------------------------------------
 
-def cgroup_name(pid: int) -> str:
-    return f"numgrader-{pid}"
-
-
-def apply(plan: Plan, box: str, memory_bytes: int) -> None:
+def apply(plan: Plan, box: str) -> None:
     """Put up the planned fences. With namespaces this forks: the caller continues as PID 1 of a
-    new PID namespace while the original process waits for it and exits with its status."""
+    new PID namespace while the original process waits for it and exits with its status.
+    (Cgroups are the worker's: see grader.cgroups.)"""
     if plan.cgroups is not None:
-        cgroups.join(plan.cgroups, cgroup_name(os.getpid()), PROCESS_LIMIT, memory_bytes)
+        # In its worker's group, the child, not the worker, is the one to go when memory runs out.
+        Path("/proc/self/oom_score_adj").write_text("1000")
     if plan.namespaces:
         _enter_namespaces()
     if plan.drop_to_uid is not None:

@@ -38,7 +38,8 @@ class ExerciseResult(BaseModel):
     message: str = Field("", description="Why the exercise could not be graded, when it could not.")
     warnings: list[str] = Field(default_factory=list)
     output: str = Field("", description="What the student's code printed (capped), for feedback.")
-    seconds: float = 0.0
+    seconds: float = Field(0.0, description="Wall time of the child, fences and start-up included.")
+    code_seconds: float = Field(0.0, description="Of which running the student's file and the probes' calls into it.")
     cached: bool = Field(False, description="Reused from an earlier run of the same content, spec, reference and seed.")
     checks: list[CheckResult] = Field(default_factory=list)
 

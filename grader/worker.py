@@ -18,6 +18,7 @@ import time
 from grader.wire import Job, RunReply
 
 STREAM_LIMIT = 64 * 2**20  # past this much output the child is stopped, not just truncated
+GROUP = None               # (cgroup layout, name) this worker moved itself into, if any
 
 
 def warm_up() -> None:
@@ -41,6 +42,7 @@ def run_job(job: Job) -> RunReply:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
+    limit_next_child(job)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -58,7 +60,7 @@ def _child(job: Job, out_w: int, err_w: int, res_w: int) -> None:
         from grader import fences, harness, sandbox
 
         sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
-        fences.apply(job.fences, job.box, job.memory_mb * 2**20)
+        fences.apply(job.fences, job.box)
         import torch
 
         torch.set_num_threads(job.threads)
@@ -105,10 +107,6 @@ def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> Run
             break
     _kill_group(pid)
     _, status = os.waitpid(pid, 0)
-    if job.fences.cgroups is not None:
-        from grader import cgroups, fences
-
-        cgroups.remove(job.fences.cgroups, fences.cgroup_name(pid))
     for fd in streams:
         os.close(fd)
     exit_code = os.waitstatus_to_exitcode(status)
@@ -122,6 +120,22 @@ def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> Run
         stderr=_text(buffers["stderr"], sizes["stderr"]),
         lines=lines,
     )
+
+
+def limit_next_child(job: Job) -> None:
+    """Put the worker in its own cgroup (once), and size the group's memory for this child."""
+    layout = job.fences.cgroups
+    if layout is None:
+        return
+    from grader import cgroups
+    from grader.fences import PROCESS_LIMIT
+
+    global GROUP
+    if GROUP is None:
+        GROUP = (layout, f"numgrader-worker-{os.getpid()}")
+        cgroups.join(layout, GROUP[1], PROCESS_LIMIT + 64, cgroups.unlimited(layout))
+    cgroups.clear(layout, GROUP[1])
+    cgroups.set_memory_limit(layout, GROUP[1], job.memory_mb * 2**20)
 
 
 def _text(data: bytearray, size: int) -> str:
@@ -155,6 +169,10 @@ def main() -> int:
             reply = RunReply(worker_error=f"{type(error).__name__}: {error}")
         channel_out.write(reply.model_dump_json() + "\n")
         channel_out.flush()
+    if GROUP is not None:
+        from grader import cgroups
+
+        cgroups.leave(*GROUP)
     return 0
 
 

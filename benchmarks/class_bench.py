@@ -1,0 +1,232 @@
+"""How close grading comes to the cost of the students' own code.
+
+Builds a class of N students from the bundled example class (each file made unique), then in
+one run, on the same number of workers:
+- warm floor: each student's files executed once, in order, in a child forked from a worker that
+  already imported torch (no probes, no fences): what no grader can beat;
+- fresh floor: one new interpreter per student that imports torch and runs that student's files:
+  what any process-per-student grader pays at least;
+- grade: the full grading of the same class (no cache), then a second run with the cache.
+Prints the ratios, the per-(student, exercise) overhead beyond the student's code (median, p95)
+and the peak memory (PSS) of the grader's own processes and of everything.
+
+    python benchmarks/class_bench.py --students 40            # light class (no regression)
+    python benchmarks/class_bench.py --students 20 --regression
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.engine import Grader, Options  # noqa: E402
+from grader.pool import WorkerPool  # noqa: E402
+from grader.spec import load_specs  # noqa: E402
+from grader.submissions import Submission, find_files, stage, unpack  # noqa: E402
+from grader.wire import Job  # noqa: E402
+
+EXAMPLES = ROOT / "examples" / "class"
+LIGHT = ["alice", "bob", "carol", "dave", "erin.zip", "grace"]   # frank's 30 s endless loop would dominate
+REGRESSION = ["alice", "carol"]
+ORDER = ["gd", "gd1", "gradient", "net", "net1", "net2", "autograd0", "autograd1", "autograd2", "autograd2a",
+         "torchGd1", "torchGd2", "torchGd3", "regression1train", "regression2predict"]
+RUN_ALL = '''
+import os, runpy, sys
+for path in {files!r}:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.chdir(folder)
+    sys.path.insert(0, folder)
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except BaseException as error:
+        print("error", path, type(error).__name__, file=sys.stderr)
+    sys.path.remove(folder)
+'''
+
+
+def build_class(folder: Path, count: int, regression: bool) -> None:
+    sources = REGRESSION if regression else LIGHT
+    scratch = Path(tempfile.mkdtemp())
+    for index in range(count):
+        source = EXAMPLES / sources[index % len(sources)]
+        if source.suffix == ".zip":
+            source = unpack(source, scratch / f"zip-{index}")
+        target = folder / f"student{index:03d}"
+        shutil.copytree(source, target)
+        for path in target.rglob("*.py"):
+            if not regression and path.stem.startswith("regression"):
+                path.unlink()
+                continue
+            path.write_bytes(path.read_bytes() + f"\n# student {index}\n".encode())
+    shutil.rmtree(scratch)
+
+
+def student_files(folder: Path, specs) -> tuple[Submission, list[str]]:
+    submission = Submission(student=folder.name, path=folder, root=folder)
+    find_files(submission, specs)
+    files = sorted(submission.files.values(), key=lambda p: ORDER.index(p.stem))
+    return submission, [str(p) for p in files]
+
+
+def boxes(classroom: Path, specs, scratch: Path) -> list[tuple[Path, list[str]]]:
+    """Per student: a private UTF-8 copy and its files in course order, with the run-all driver."""
+    prepared = []
+    for folder in sorted(classroom.iterdir()):
+        submission, files = student_files(folder, specs)
+        box = scratch / folder.name
+        stage(submission, box)
+        (box / "_run_all.py").write_text(RUN_ALL.format(files=[str(box / f) for f in files]))
+        prepared.append((box, files))
+    return prepared
+
+
+def warm_floor(classroom: Path, specs, workers: int) -> float:
+    scratch = Path(tempfile.mkdtemp())
+    prepared = boxes(classroom, specs, scratch)
+    started = time.perf_counter()
+    with WorkerPool(workers) as pool:
+        futures = [pool.submit(Job(exercise="all", kind="script", box=str(box), file="_run_all.py", timeout=600,
+                                   call_timeout=600, memory_mb=8192, output_bytes=2**20)) for box, _ in prepared]
+        replies = [future.result() for future in futures]
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    failed = [r for r in replies if r.worker_error or r.timed_out]
+    assert not failed, failed[:1]
+    return elapsed
+
+
+def fresh_floor(classroom: Path, specs, workers: int) -> float:
+    scratch = Path(tempfile.mkdtemp())
+    prepared = boxes(classroom, specs, scratch)
+    started = time.perf_counter()
+
+    def one(box: Path) -> int:
+        command = "import torch, numpy\nexec(open('_run_all.py').read())"
+        return subprocess.run([sys.executable, "-c", command], cwd=box, capture_output=True, timeout=600,
+                              env=dict(os.environ, OMP_NUM_THREADS=str(max(1, (os.cpu_count() or 1) // workers)))).returncode
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as executor:
+        list(executor.map(one, [box for box, _ in prepared]))
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    return elapsed
+
+
+class MemorySampler:
+    """Peak PSS of this process and its descendants, split into the grader's (this process and
+    the warm workers) and everything (the children running student code included)."""
+
+    def __init__(self) -> None:
+        self.peak_grader = self.peak_all = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.05):
+            parents = {}
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    except (OSError, ValueError, IndexError):
+                        continue
+            depth = {me: 0}
+            changed = True
+            while changed:
+                changed = False
+                for pid, parent in parents.items():
+                    if pid not in depth and parent in depth:
+                        depth[pid] = depth[parent] + 1
+                        changed = True
+            grader = total = 0
+            for pid, level in depth.items():
+                pss = pss_kib(pid)
+                total += pss
+                if level <= 1:
+                    grader += pss
+            self.peak_grader = max(self.peak_grader, grader)
+            self.peak_all = max(self.peak_all, total)
+
+    def __enter__(self) -> MemorySampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def grade(classroom: Path, specs, workers: int, cache: Path | None):
+    started = time.perf_counter()
+    with MemorySampler() as memory:
+        report = Grader(specs, ROOT / "reference", Options(seed=1, workers=workers, cache=cache)).grade(classroom)
+    return time.perf_counter() - started, report, memory
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--regression", action="store_true", help="students with both regression files")
+    parser.add_argument("--skip-fresh", action="store_true", help="skip the fresh-interpreter floor (slow)")
+    args = parser.parse_args()
+    specs = load_specs(ROOT / "assignments")
+    if not args.regression:
+        specs = [spec for spec in specs if not spec.id.startswith("regression")]
+    work = Path(tempfile.mkdtemp(prefix="class-bench-"))
+    classroom = work / "class"
+    build_class(classroom, args.students, args.regression)
+
+    warm = warm_floor(classroom, specs, args.workers)
+    fresh = None if args.skip_fresh else fresh_floor(classroom, specs, args.workers)
+    graded, report, memory = grade(classroom, specs, args.workers, work / "cache.sqlite")
+    regraded, again, _ = grade(classroom, specs, args.workers, work / "cache.sqlite")
+    assert [s.score for s in again.submissions] == [s.score for s in report.submissions]
+
+    items = [e for s in report.submissions for e in s.exercises if e.status != "missing"]
+    overhead = [1000 * (e.seconds - e.code_seconds) for e in items]
+    result = {
+        "students": args.students, "regression": args.regression, "workers": args.workers, "items": len(items),
+        "isolation": report.isolation.level,
+        "warm_floor_s": round(warm, 2), "fresh_floor_s": fresh and round(fresh, 2), "grade_s": round(graded, 2),
+        "regrade_cached_s": round(regraded, 2),
+        "grade_over_warm": round(graded / warm, 3), "grade_over_fresh": fresh and round(graded / fresh, 3),
+        "regrade_over_grade": round(regraded / graded, 4),
+        "overhead_ms_median": round(statistics.median(overhead), 1), "overhead_ms_p95": round(percentile(overhead, 0.95), 1),
+        "peak_pss_grader_mib": round(memory.peak_grader / 1024, 1), "peak_pss_all_mib": round(memory.peak_all / 1024, 1),
+    }
+    print(json.dumps(result, indent=2))
+    shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
