@@ -163,14 +163,39 @@ def level(plan: Plan) -> str:
 
 # --- in the child ------------------------------------------------------------------------------
 
-def apply(plan: Plan, box: str) -> None:
-    """Put up the planned fences. With namespaces this forks: the caller continues as PID 1 of a
-    new PID namespace while the original process waits for it and exits with its status.
-    (Cgroups are the worker's: see grader.cgroups.)"""
+class WorkerNamespaces:
+    """As root, the worker itself leaves the network once and, before each fork, asks for a new PID
+    namespace for its next child (then returns to its own): the child is born as PID 1, with no
+    second fork in the child. Without root, the child does it itself (see `apply`)."""
+
+    def __init__(self) -> None:
+        self.own_pid_namespace: int | None = None
+
+    def usable(self, plan: Plan) -> bool:
+        return plan.namespaces and os.geteuid() == 0
+
+    def before_fork(self) -> None:
+        libc = _libc()
+        if self.own_pid_namespace is None:
+            if libc.unshare(CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+            self.own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        if libc.unshare(CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWPID) failed")
+
+    def after_fork(self) -> None:
+        if _libc().setns(self.own_pid_namespace, CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), "setns back to the worker's PID namespace failed")
+
+
+def apply(plan: Plan, box: str, in_namespaces: bool = False) -> None:
+    """Put up the planned fences. With namespaces (unless the worker already gave the child its
+    own, `in_namespaces`) this forks: the caller continues as PID 1 of a new PID namespace while
+    the original process waits for it and exits with its status. (Cgroups are the worker's.)"""
     if plan.cgroups is not None:
         # In its worker's group, the child, not the worker, is the one to go when memory runs out.
         Path("/proc/self/oom_score_adj").write_text("1000")
-    if plan.namespaces:
+    if plan.namespaces and not in_namespaces:
         _enter_namespaces()
     if plan.drop_to_uid is not None:
         _drop_privileges(box, plan.drop_to_uid)

@@ -69,11 +69,15 @@ class Worker:
         self.log.seek(0)
         return self.log.read()[-2000:].decode("utf-8", "replace")
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Ask the worker to finish (end of its input); `close` then waits for it."""
         try:
             self.process.stdin.close()
         except OSError:
             pass
+
+    def close(self) -> None:
+        self.stop()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -120,6 +124,8 @@ class WorkerPool:
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         with self.lock:
+            for worker in self.all:      # all at once: each takes a moment to leave
+                worker.stop()
             for worker in self.all:
                 worker.close()
 

@@ -15,10 +15,12 @@ import signal
 import sys
 import time
 
+from grader.fences import WorkerNamespaces
 from grader.wire import Job, RunReply
 
 STREAM_LIMIT = 64 * 2**20  # past this much output the child is stopped, not just truncated
 GROUP = None               # (cgroup layout, name) this worker moved itself into, if any
+NAMESPACES = WorkerNamespaces()
 
 
 def warm_up() -> None:
@@ -44,9 +46,14 @@ def run_job(job: Job) -> RunReply:
     res_r, res_w = os.pipe()
     limit_next_child(job)
     started = time.monotonic()
+    born_in_namespaces = NAMESPACES.usable(job.fences)
+    if born_in_namespaces:
+        NAMESPACES.before_fork()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        _child(job, out_w, err_w, res_w)
+        _child(job, out_w, err_w, res_w, born_in_namespaces)
+    if born_in_namespaces:
+        NAMESPACES.after_fork()
     for fd in (out_w, err_w, res_w):
         os.close(fd)
     reply = _collect(job, pid, {out_r: "stdout", err_r: "stderr", res_r: "result"}, started)
@@ -54,13 +61,13 @@ def run_job(job: Job) -> RunReply:
     return reply
 
 
-def _child(job: Job, out_w: int, err_w: int, res_w: int) -> None:
+def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool) -> None:
     code = 0
     try:
         from grader import fences, harness, sandbox
 
         sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
-        fences.apply(job.fences, job.box)
+        fences.apply(job.fences, job.box, in_namespaces)
         import torch
 
         torch.set_num_threads(job.threads)
@@ -173,7 +180,9 @@ def main() -> int:
         from grader import cgroups
 
         cgroups.leave(*GROUP)
-    return 0
+    channel_out.flush()
+    # Tearing down an interpreter that loaded torch takes half a second; there is nothing to keep.
+    os._exit(0)
 
 
 if __name__ == "__main__":
