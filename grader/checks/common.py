@@ -1,6 +1,7 @@
 """Check kinds every exercise can use: the API, printed output, gradients left by a script."""
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
@@ -65,32 +66,33 @@ def select(lines: list[str], pattern: str | None) -> list[str]:
 
 def match_lines(student: list[str], expected: list[str], tolerance: Tolerance) -> tuple[int, str | None]:
     """Find the expected lines in order among the student's; (how many found, first miss explained)."""
-    position, found, first_miss = 0, 0, None
     parsed = [parse_line(line) for line in student]
+    by_skeleton: dict[str, list[int]] = {}     # only lines of the same text can match: look only at those
+    for index, (skeleton, _) in enumerate(parsed):
+        by_skeleton.setdefault(skeleton, []).append(index)
+    position, found, first_miss = 0, 0, None
     for line in expected:
         skeleton, values = parse_line(line)
-        hit = None
-        for index in range(position, len(parsed)):
-            their_skeleton, their_values = parsed[index]
-            if their_skeleton == skeleton and len(their_values) == len(values) and all(
-                tolerance.allows(g, e) for g, e in zip(their_values, values)
-            ):
-                hit = index
-                break
+        candidates = by_skeleton.get(skeleton, [])
+        hit = next((index for index in candidates[bisect.bisect_left(candidates, position):]
+                    if len(parsed[index][1]) == len(values)
+                    and all(tolerance.allows(g, e) for g, e in zip(parsed[index][1], values))), None)
         if hit is None:
             if first_miss is None:
-                similar = [student[i] for i in range(position, len(parsed)) if parsed[i][0] == skeleton]
-                near = difflib.get_close_matches(line, student[position:], n=1, cutoff=0.3)
-                if similar:
-                    first_miss = f"expected {line!r}, the closest printed line is {similar[0]!r} (numbers within {tolerance})"
-                elif near:
-                    first_miss = f"expected {line!r}, printed {near[0]!r}"
-                else:
-                    first_miss = f"expected a line like {line!r}, none printed"
+                first_miss = explain_miss(line, student, [i for i in candidates if i >= position], position, tolerance)
             continue
         found += 1
         position = hit + 1
     return found, first_miss
+
+
+def explain_miss(line: str, student: list[str], similar: list[int], position: int, tolerance: Tolerance) -> str:
+    if similar:
+        return f"expected {line!r}, the closest printed line is {student[similar[0]]!r} (numbers within {tolerance})"
+    near = difflib.get_close_matches(line, student[position:], n=1, cutoff=0.3)
+    if near:
+        return f"expected {line!r}, printed {near[0]!r}"
+    return f"expected a line like {line!r}, none printed"
 
 
 class Output(Kind):
