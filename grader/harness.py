@@ -63,8 +63,10 @@ class CappedText(io.TextIOBase):
 class Context:
     """What a probe gets: the loaded student code and helpers to call it safely."""
 
-    def __init__(self, job: Job, namespace: dict[str, Any], module: ModuleType | None) -> None:
+    def __init__(self, job: Job, namespace: dict[str, Any], module: ModuleType | None,
+                 prepared: dict[str, Any] | None = None) -> None:
         self.job = job
+        self.prepared = prepared or {}  # what probes set up before the file ran (see probes.SETUPS)
         self.namespace = namespace      # the module's globals, or the script's after running it
         self.module = module
         self.box = Path(job.box)
@@ -203,6 +205,11 @@ def run(job: Job, emit: Callable[[Observation], None]) -> None:
     from grader import probes
 
     loaded: dict[str, Any] = {}
+    prepared = {}
+    for call in job.checks:
+        if call.probe in probes.SETUPS:
+            name, setup = probes.SETUPS[call.probe]
+            prepared[name] = setup(call.params)
 
     def do_load():
         loaded["namespace"], loaded["module"] = load(job)
@@ -212,7 +219,7 @@ def run(job: Job, emit: Callable[[Observation], None]) -> None:
     emit(observation)
     if observation.error is not None:
         return
-    context = Context(job, loaded["namespace"], loaded["module"])
+    context = Context(job, loaded["namespace"], loaded["module"], prepared)
     for call in job.checks:
         probe = probes.REGISTRY[call.probe]
 

@@ -18,7 +18,7 @@ KINDS: dict[str, Kind] = {
     "net.rerun": net.Rerun(),
     "torch.gd_scalar": torch_gd.ScalarDescent(),
     "torch.gd_list": torch_gd.ListDescent(),
-    "torch.rerun_shifted": torch_gd.ShiftedRerun(),
+    "torch.shifted_start": torch_gd.ShiftedStart(),
     "regression.gd": regression.RegressionDescent(),
     "regression.checkpoint": regression.Checkpoint(),
     "regression.predict": regression.Predict(),

@@ -124,7 +124,8 @@ class Output(Kind):
         found, miss = match_lines(have, want, self.tolerance(check))
         if found == len(want):
             return Verdict.passed()
-        return Verdict.failed(f"{found} of {len(want)} expected lines printed; first difference: {miss}",
+        note = f" ({check.options['note']})" if check.options.get("note") else ""
+        return Verdict.failed(f"{found} of {len(want)} expected lines printed; first difference: {miss}{note}",
                               found / len(want) if check.options.get("partial", True) else 0.0)
 
 

@@ -77,11 +77,11 @@ class ListDescent(CaseKind):
         return difference.message + hint
 
 
-class ShiftedRerun(Kind):
-    """The script run again from a start the student cannot know (every requires_grad tensor
-    shifted): the values it leaves must be the reference's from the same start."""
+class ShiftedStart(Kind):
+    """The script runs from a start the student cannot know (every requires_grad tensor shifted):
+    the values it leaves must be the reference's from the same start."""
 
-    probe = "torch.rerun_shifted"
+    probe = "torch.shifted_start"
     rtol = 1e-5
     atol = 1e-6
 

@@ -14,3 +14,4 @@ REGISTRY = {
     **torch_gd.PROBES,
     **regression.PROBES,
 }
+SETUPS = {**torch_gd.SETUPS}

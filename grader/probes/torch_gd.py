@@ -1,9 +1,6 @@
 """Probes of the torch descent exercises: the student's GD on grader-chosen losses and starts."""
 from __future__ import annotations
 
-import contextlib
-import io
-
 from grader.plain import number, to_plain
 
 
@@ -58,34 +55,36 @@ def gd_list(ctx, params) -> list[dict]:
     return results
 
 
-def rerun_shifted(ctx, params) -> dict:
-    """Run the script again with every torch.tensor(..., requires_grad=True) shifted by a
-    grader-chosen offset, and report the tensors it leaves behind and what it printed."""
-    import torch
+class ShiftedTensors:
+    """While the script first runs, every torch.tensor(..., requires_grad=True) it makes is shifted
+    by a grader-chosen offset: one run serves both the output check and the computed-values check."""
 
-    original = torch.tensor
-    offsets = list(params["offsets"])
-    calls = []
+    def __init__(self, params) -> None:
+        import torch
 
-    def shifted(data, *args, **kwargs):
+        self.torch, self.original = torch, torch.tensor
+        self.offsets, self.calls = list(params["offsets"]), []
+        torch.tensor = self.shifted
+
+    def shifted(self, data, *args, **kwargs):
         if kwargs.get("requires_grad"):
-            offset = offsets[len(calls) % len(offsets)]
-            calls.append(offset)
-            data = (original(data, dtype=torch.float64) + offset).tolist()
-        return original(data, *args, **kwargs)
+            offset = self.offsets[len(self.calls) % len(self.offsets)]
+            self.calls.append(offset)
+            data = (self.original(data, dtype=self.torch.float64) + offset).tolist()
+        return self.original(data, *args, **kwargs)
 
-    torch.tensor = shifted
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            namespace = ctx.run_script()
-    finally:
-        torch.tensor = original
-    values = {}
-    for name in params["names"]:
-        if name in namespace:
-            values[name] = to_plain(namespace[name])
-    return {"printed": printed.getvalue()[:200_000], "shifted": len(calls), "values": values}
+    def restore(self) -> None:
+        self.torch.tensor = self.original
 
 
-PROBES = {"torch.gd_scalar": gd_scalar, "torch.gd_list": gd_list, "torch.rerun_shifted": rerun_shifted}
+def shifted_start(ctx, params) -> dict:
+    """After the shifted run: how many tensors were shifted, and the values the script left."""
+    shifting: ShiftedTensors = ctx.prepared["shift"]
+    shifting.restore()
+    values = {name: to_plain(ctx.namespace[name]) for name in params["names"] if name in ctx.namespace}
+    return {"shifted": len(shifting.calls), "values": values}
+
+
+PROBES = {"torch.gd_scalar": gd_scalar, "torch.gd_list": gd_list, "torch.shifted_start": shifted_start}
+# Set up before the student's file runs, by name: what they return is ctx.prepared[name].
+SETUPS = {"torch.shifted_start": ("shift", ShiftedTensors)}
