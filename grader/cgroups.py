@@ -82,6 +82,10 @@ def join(layout: Layout, name: str, processes: int, memory_bytes: int | str, mov
             (folder / "cgroup.procs").write_text(str(os.getpid()))
 
 
+def worker_group(pid: int) -> str:
+    return f"numgrader-worker-{pid}"
+
+
 def set_memory_limit(layout: Layout, name: str, headroom: int) -> None:
     """Allow the group what it uses now (the worker) plus `headroom` bytes (the next child)."""
     folder = Path(layout.bases["memory"]) / name

@@ -281,7 +281,7 @@ class Grader:
 
     def run(self, reference: Submission, to_run, keys, results, progress: Progress | None) -> None:
         needed = {spec.id for _, _, spec in to_run}
-        with WorkerPool(self.options.workers) as pool:
+        with WorkerPool(self.options.workers, cgroups=self.plan.cgroups) as pool:
             reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1, needed)}
             pending = [(index, p) for index, submission, spec in to_run
                        for p in self.submit(pool, submission, index, {spec.id})]

@@ -14,6 +14,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from grader.cgroups import Layout, worker_group
+from grader.cgroups import remove as remove_group
 from grader.wire import Job, RunReply
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +91,9 @@ class Worker:
 class WorkerPool:
     """N warm workers; `submit(job)` returns a Future of the worker's RunReply."""
 
-    def __init__(self, workers: int, threads: int | None = None) -> None:
+    def __init__(self, workers: int, threads: int | None = None, cgroups: Layout | None = None) -> None:
         self.size = max(1, workers)
+        self.cgroups = cgroups     # where workers make their groups: removed here if a worker could not
         self.threads = threads or threads_per_worker(self.size)
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.all: list[Worker] = []
@@ -128,6 +131,8 @@ class WorkerPool:
                 worker.stop()
             for worker in self.all:
                 worker.close()
+                if self.cgroups is not None:
+                    remove_group(self.cgroups, worker_group(worker.process.pid), wait=2.0)
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -139,7 +139,7 @@ def limit_next_child(job: Job) -> None:
 
     global GROUP
     if GROUP is None:
-        GROUP = (layout, f"numgrader-worker-{os.getpid()}")
+        GROUP = (layout, cgroups.worker_group(os.getpid()))
         cgroups.join(layout, GROUP[1], PROCESS_LIMIT + 64, cgroups.unlimited(layout))
     cgroups.clear(layout, GROUP[1])
     cgroups.set_memory_limit(layout, GROUP[1], job.memory_mb * 2**20)

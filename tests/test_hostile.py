@@ -148,6 +148,14 @@ def processes_of_the_run() -> list[int]:
     return found
 
 
+def groups_left() -> list[str]:
+    """cgroups the run made (children's limits) and did not remove."""
+    plan, _ = probe([REFERENCE])
+    if plan.cgroups is None:
+        return []
+    return sorted(p.name for base in plan.cgroups.bases.values() for p in Path(base).glob("numgrader-*"))
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, specs):
     tmp = tmp_path_factory.mktemp("hostile")
@@ -168,7 +176,7 @@ def hostile(tmp_path_factory, specs):
     alone = grade(tmp / "class" / "honest", [s for s in specs if s.id in EXERCISES], seed=5, timeout=10)
     return {"done": done, "report": json.loads(report_text), "tmp": tmp, "listener": listener,
             "before": before, "after": tree_digest(tmp / "class"), "reference_before": reference_before,
-            "alone": alone, "leftover": processes_of_the_run()}
+            "alone": alone, "leftover": processes_of_the_run(), "groups": groups_left()}
 
 
 def exercises(hostile, student):
@@ -243,6 +251,7 @@ def test_forged_result_lines_are_ignored(hostile):
 def test_double_forked_daemon_dies_with_the_run(hostile):
     assert "hacked" not in (hostile["tmp"] / "report.json").read_text()
     assert hostile["leftover"] == []
+    assert hostile["groups"] == []
     assert hostile["before"] == hostile["after"]
 
 
