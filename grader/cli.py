@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="warm worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="seconds per exercise run, overriding the assignments'")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where exercises marked for a GPU run")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the work on a Dask cluster: tcp://HOST:8786, or local:N for a LocalCluster of N workers")
     p.add_argument("--exercise", action="append", default=[], metavar="ID", help="grade only this exercise (repeatable)")
     caching = p.add_mutually_exclusive_group()
     caching.add_argument("--cache", type=Path, metavar="DIR",
@@ -98,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
-                      mode=args.mode, exercises=args.exercise, cache=cache_file(args))
+                      mode=args.mode, exercises=args.exercise, cache=cache_file(args),
+                      cluster=args.cluster)
     grader = Grader(specs, args.reference, options)
     isolation = grader.isolation
     if LEVELS.index(isolation.level) < LEVELS.index(args.require_isolation):

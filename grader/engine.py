@@ -25,7 +25,7 @@ from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
 from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
-from grader.pool import WorkerPool
+from grader.runners import LocalRunner
 from grader.spec import ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, ProbeCall, RunReply
@@ -42,6 +42,7 @@ class Options:
     mode: str = "auto"                    # "auto", "single" or "class"
     exercises: list[str] = field(default_factory=list)  # restrict to these ids
     cache: Path | None = None             # SQLite file of earlier results; None: grade everything
+    cluster: str | None = None            # Dask scheduler address, or "local:N" for a LocalCluster
 
 
 @dataclass
@@ -76,14 +77,15 @@ class Grader:
         return isolation(self.plan, self.mechanisms, self.specs)
 
     # --- jobs -------------------------------------------------------------------------------
-    def job(self, submission: Submission, spec: ExerciseSpec, box: Path) -> Job:
+    def job(self, submission: Submission, spec: ExerciseSpec) -> Job:
+        """The work item; its box is set by the runner that gives it a private copy."""
         file = submission.files[spec.id]
         paths = sorted({str(submission.files[need].parent) for need in spec.needs if need in submission.files})
         calls = [ProbeCall(check=check.name, probe=KINDS[check.kind].probe, params=self.params[(spec.id, check.name)])
                  for check in spec.checks if KINDS[check.kind].probe]
         device = "cuda" if self.options.device == "cuda" and spec.device == "auto" else "cpu"
         timeout = self.options.timeout or spec.timeout
-        return Job(exercise=spec.id, kind=spec.kind, box=str(box), file=str(file), paths=paths, checks=calls,
+        return Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths, checks=calls,
                    timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
                    output_bytes=OUTPUT_BYTES, device=device, fences=self.plan)
 
@@ -97,20 +99,19 @@ class Grader:
         stage(submission, self.scratch / f"staged-{index}")
         return submission
 
-    def submit(self, pool: WorkerPool, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
+    def submit(self, runner, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
         pending = []
         for spec in self.specs:
             if spec.id not in submission.files or spec.id not in exercises:
                 continue
-            box = self.scratch / f"{index}-{spec.id}"
-            shutil.copytree(submission.staged, box)
             related = [spec.id] + [need for need in spec.needs if need in submission.files]
             for exercise in related:
                 note = submission.encoding_notes.get(str(submission.files[exercise]))
                 if note:
                     submission.exercise_warnings.setdefault(spec.id, []).append(note)
-            job = self.job(submission, spec, box).model_copy(update={"token": secrets.token_hex(16)})
-            pending.append(Pending(submission, spec, pool.submit(job), job.token))
+            job = self.job(submission, spec).model_copy(update={"token": secrets.token_hex(16)})
+            future = runner.submit(job, submission.staged, f"{index}-{spec.id}")
+            pending.append(Pending(submission, spec, future, job.token))
         return pending
 
     # --- judging ----------------------------------------------------------------------------
@@ -281,10 +282,10 @@ class Grader:
 
     def run(self, reference: Submission, to_run, keys, results, progress: Progress | None) -> None:
         needed = {spec.id for _, _, spec in to_run}
-        with WorkerPool(self.options.workers, cgroups=self.plan.cgroups) as pool:
-            reference_pending = {p.spec.id: p for p in self.submit(pool, reference, -1, needed)}
+        with self.runner() as runner:
+            reference_pending = {p.spec.id: p for p in self.submit(runner, reference, -1, needed)}
             pending = [(index, p) for index, submission, spec in to_run
-                       for p in self.submit(pool, submission, index, {spec.id})]
+                       for p in self.submit(runner, submission, index, {spec.id})]
             references = self.reference_runs(reference_pending)
             for done, (index, item) in enumerate(pending, 1):
                 reply = item.future.result()
@@ -301,6 +302,13 @@ class Grader:
                 results[index].exercises.append(exercise)
                 if progress:
                     progress(done, len(pending), f"{item.submission.student}/{item.spec.id}")
+
+    def runner(self):
+        if self.options.cluster:
+            from grader.cluster import ClusterRunner
+
+            return ClusterRunner(self.options.cluster)
+        return LocalRunner(self.options.workers, self.scratch, self.plan.cgroups)
 
     # --- the cache: any failure is a notice, and grading goes on without it ------------------------
     def open_cache(self) -> ResultCache | None:
