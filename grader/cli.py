@@ -1,10 +1,13 @@
-"""`grade PATH`: grade one submission or a whole class, print the report, write --json.
+"""`grade PATH`: grade one submission or a whole class, print the report, write the outputs asked
+for. `grade schema` prints the JSON report's schema.
 
-Exit codes: 0 grading completed (whatever the students scored), 2 usage error, 3 the grader
-itself failed somewhere (reported as such, never as a student's zero)."""
+Exit codes: 0 grading completed (whatever the students scored), 1 a submission scored below
+--fail-under, 2 usage error, 3 the grader itself failed somewhere (reported as such, never as a
+student's zero)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader import __version__
 from grader.engine import Grader, Options
 from grader.fences import LEVELS, Isolation
+from grader.report import ClassReport
 from grader.spec import SpecError, load_specs
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -26,7 +30,14 @@ def parser() -> argparse.ArgumentParser:
     reading = p.add_mutually_exclusive_group()
     reading.add_argument("--single", action="store_const", const="single", dest="mode", help="PATH is one submission")
     reading.add_argument("--class", action="store_const", const="class", dest="mode", help="each child of PATH is a submission")
-    p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here (schema: grade schema)")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="write the gradebook: a row per student")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testsuite per student")
+    p.add_argument("--feedback", type=Path, metavar="DIR", help="write one Markdown feedback file per student")
+    p.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json (one submission)")
+    p.add_argument("--github", action="store_true",
+                   help="write GitHub's step summary and Classroom's `result` output (automatic when GITHUB_ACTIONS=true)")
+    p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when a submission scores below PERCENT")
     p.add_argument("--seed", type=int, help="seed of the grader's random inputs (default: a new one, shown in the report)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="warm worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="seconds per exercise run, overriding the assignments'")
@@ -76,6 +87,10 @@ def missing(isolation: Isolation) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["schema"]:
+        print(json.dumps(ClassReport.model_json_schema(), indent=2))
+        return 0
     args = parser().parse_args(argv)
     errors = Console(stderr=True)
     if not args.path.exists():
@@ -124,6 +139,31 @@ def main(argv: list[str] | None = None) -> int:
 
             report = grader.grade(args.path, progress)
         console.print(report)
+    try:
+        write_outputs(report, args)
+    except ValueError as error:
+        errors.print(f"[red]grade: {error}[/red]")
+        return 2
+    if report.errors:
+        return 3
+    if args.fail_under is not None and any(
+            s.max_score and 100 * s.score / s.max_score < args.fail_under for s in report.submissions):
+        return 1
+    return 0
+
+
+def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
+    from grader.outputs import classroom, feedback, gradebook, gradescope, junit
+
+    if args.gradescope:
+        gradescope.write(report, args.gradescope)     # first: it refuses a class (a usage error)
     if args.json:
         args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    return 3 if report.errors else 0
+    if args.csv:
+        gradebook.write(report, args.csv)
+    if args.junit:
+        junit.write(report, args.junit)
+    if args.feedback:
+        feedback.write(report, args.feedback)
+    if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
+        classroom.write(report)
