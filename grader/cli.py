@@ -74,6 +74,29 @@ def cache_file(args: argparse.Namespace) -> Path | None:
     return target.parent / f".{target.name}.grader-cache.sqlite"
 
 
+def make_classroom_files(what: str, argv: list[str]) -> int:
+    """`grade starter OUT` / `grade template OUT`: the students' starting files, or a whole
+    GitHub Classroom template repository around them."""
+    from grader.starter import write_starter, write_template
+
+    p = argparse.ArgumentParser(prog=f"grade {what}")
+    p.add_argument("out", type=Path, help="folder to write (created)")
+    p.add_argument("--exercise", action="append", default=[], metavar="ID", help="only this exercise (repeatable)")
+    p.add_argument("--reference", type=Path, default=PROJECT / "reference")
+    p.add_argument("--assignments", type=Path, default=PROJECT / "assignments")
+    args = p.parse_args(argv)
+    try:
+        specs = [s for s in load_specs(args.assignments) if not args.exercise or s.id in args.exercise]
+    except SpecError as error:
+        Console(stderr=True).print(f"[red]grade: invalid assignment spec: {error}[/red]")
+        return 2
+    if args.out.exists() and any(args.out.iterdir()):
+        Console(stderr=True).print(f"[red]grade: {args.out} is not empty; choose a new folder[/red]")
+        return 2
+    (write_template if what == "template" else write_starter)(specs, args.reference, args.out)
+    return 0
+
+
 def banner(isolation: Isolation) -> str:
     active = [f"{name} ({m.detail.split(':')[0]})" if name in ("landlock", "cgroups") else name
               for name, m in isolation.mechanisms.items() if m.active and name != "process"]
@@ -91,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["schema"]:
         print(json.dumps(ClassReport.model_json_schema(), indent=2))
         return 0
+    if argv[:1] in (["starter"], ["template"]):
+        return make_classroom_files(argv[0], argv[1:])
     args = parser().parse_args(argv)
     errors = Console(stderr=True)
     if not args.path.exists():

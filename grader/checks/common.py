@@ -35,6 +35,8 @@ class Api(Kind):
                 problems.append(f"{name} is missing{hint}")
             elif not mine.get("callable"):
                 problems.append(f"{name} is not callable")
+            elif mine.get("stub"):
+                problems.append(f"{name} is still the starter's placeholder (raise NotImplementedError)")
             elif theirs.get("parameters") and mine.get("parameters") is not None:
                 need = [p for p in theirs["parameters"] if p != "self"]
                 have = [p for p in mine["parameters"] if p != "self"]

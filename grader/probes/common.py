@@ -1,7 +1,9 @@
 """Probes every exercise can use: the API present, values left in the namespace."""
 from __future__ import annotations
 
+import ast
 import inspect
+import textwrap
 from typing import Any
 
 from grader.plain import Unconvertible, to_plain
@@ -25,7 +27,7 @@ def api(ctx, params) -> dict:
         except (KeyError, AttributeError):
             found[name] = {"present": False}
             continue
-        entry: dict[str, Any] = {"present": True, "callable": callable(value)}
+        entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": is_stub(value)}
         try:
             entry["parameters"] = list(inspect.signature(value).parameters)
         except (TypeError, ValueError):
@@ -33,6 +35,29 @@ def api(ctx, params) -> dict:
         found[name] = entry
     public = sorted(k for k in ctx.namespace if not k.startswith("__"))
     return {"names": found, "defined": public[:200]}
+
+
+def is_stub(value: Any) -> bool:
+    """A function whose body (past its docstring) is only `raise NotImplementedError(...)`, or a
+    class made of such methods: the starter's placeholder, not an answer."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(value)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if isinstance(node, ast.ClassDef):       # a class whose every method is a placeholder
+        methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return bool(methods) and all(_raises_not_implemented(m) for m in methods)
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node)
+
+
+def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = [node for node in function.body
+            if not (isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
 
 
 def state(ctx, params) -> dict:
