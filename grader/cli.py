@@ -53,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
     p.add_argument("--require-isolation", choices=LEVELS, default="process", metavar="LEVEL",
                    help=f"refuse to grade below this isolation level ({' < '.join(LEVELS)})")
+    p.add_argument("--all-checks", action="store_true",
+                   help="show hidden and after-due-date checks when grading one submission (instructors)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.set_defaults(mode="auto")
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 bar.update(task, completed=done, total=total, description=label)
 
             report = grader.grade(args.path, progress)
-        console.print(report)
+        console.print(report.student_view() if single_view(args, report) else report)
     try:
         write_outputs(report, args)
     except ValueError as error:
@@ -177,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def single_view(args: argparse.Namespace, report: ClassReport) -> bool:
+    """One submission graded (a student's `grade .`, classroom CI): show what students may see."""
+    return len(report.submissions) == 1 and not args.all_checks
+
+
 def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
     from grader.outputs import classroom, feedback, gradebook, gradescope, junit
 
@@ -188,7 +195,8 @@ def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
         gradebook.write(report, args.csv)
     if args.junit:
         junit.write(report, args.junit)
+    student = report.student_view() if single_view(args, report) else report
     if args.feedback:
-        feedback.write(report, args.feedback)
+        feedback.write(student, args.feedback)
     if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
-        classroom.write(report)
+        classroom.write(student)

@@ -91,6 +91,19 @@ class ClassReport(BaseModel):
         for notice in self.notices:
             yield Text(f"note: {notice}", style="yellow")
 
+    def student_view(self) -> ClassReport:
+        """What a student running `grade .` may see: visible checks only, with a count of the rest
+        (as Gradescope has it: `after_due_date` and `hidden` checks are the instructor's)."""
+        view = self.model_copy(deep=True)
+        for submission in view.submissions:
+            for exercise in submission.exercises:
+                shown = [check for check in exercise.checks if check.visibility == "visible"]
+                hidden = len(exercise.checks) - len(shown)
+                if hidden:
+                    exercise.checks = shown
+                    exercise.warnings.append(f"{hidden} more check(s) are not shown yet")
+        return view
+
     def table(self, width: int) -> Table:
         """Students × exercises; turned on its side when the exercises would not fit the width."""
         cells = {(s.student, e.exercise): _cell(e) for s in self.submissions for e in s.exercises}

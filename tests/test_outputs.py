@@ -98,3 +98,25 @@ def test_cli_writes_every_output_schema_and_fail_under(tmp_path):
     schema = json.loads(subprocess.run([sys.executable, "-m", "grader", "schema"], capture_output=True,
                                        text=True, timeout=60).stdout)
     assert "submissions" in schema["properties"] and "CheckResult" in schema["$defs"]
+
+
+def test_students_see_visible_checks_only_with_a_count(tmp_path):
+    spec_dir = tmp_path / "assignments"
+    spec_dir.mkdir()
+    from conftest import ROOT
+
+    text = (ROOT / "assignments" / "net.toml").read_text()
+    text = text.replace('name = "backward"\nkind = "net.graphs"', 'name = "backward"\nvisibility = "hidden"\nkind = "net.graphs"')
+    (spec_dir / "net.toml").write_text(text)
+    student = write(tmp_path / "repo", {"net.py": reference_source("net.py").replace("x.g += self.gfx", "x.g = self.gfx")})
+    base = [sys.executable, "-m", "grader", str(student), "--assignments", str(spec_dir), "--workers", "1", "--no-cache",
+            "--seed", "2", "--gradescope", str(tmp_path / "r.json")]
+    shown = subprocess.run(base + ["--feedback", str(tmp_path / "fb")], capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    assert "backward" not in shown.stdout and "1 more check(s) are not shown yet" in shown.stdout
+    assert "backward" not in (tmp_path / "fb" / "repo.md").read_text()
+    gradescope_tests = json.loads((tmp_path / "r.json").read_text())["tests"]
+    assert {"name": "net.backward", "visibility": "hidden"}.items() <= next(
+        t for t in gradescope_tests if t["name"] == "net.backward").items()
+    instructor = subprocess.run(base + ["--all-checks"], capture_output=True, text=True, timeout=300)
+    assert "backward" in instructor.stdout

@@ -23,7 +23,8 @@ def runner_result(report: ClassReport) -> dict:
                 tests.append({"name": f"{prefix}{exercise.exercise}.{check.name}",
                               "status": {"passed": "pass", "skipped": "pass"}.get(check.status, "fail")
                               if check.status != "error" else "error",
-                              "score": check.score, "max_score": check.max_score, "message": check.message})
+                              "score": check.score, "max_score": check.max_score, "message": check.message,
+                              "visibility": check.visibility})
     status = "error" if report.errors else ("pass" if all(t["status"] == "pass" for t in tests) else "fail")
     return {"version": 1, "status": status, "max_score": sum(s.max_score for s in report.submissions), "tests": tests}
 
