@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here (schema: grade schema)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="write the gradebook: a row per student")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testsuite per student")
+    p.add_argument("--html", type=Path, metavar="DIR", help="write index.html and a page per student, with plots")
     p.add_argument("--feedback", type=Path, metavar="DIR", help="write one Markdown feedback file per student")
     p.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json (one submission)")
     p.add_argument("--github", action="store_true",
@@ -193,6 +194,10 @@ def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
         args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     if args.csv:
         gradebook.write(report, args.csv)
+    if args.html:
+        from grader.outputs import html
+
+        html.write(report, args.html)
     if args.junit:
         junit.write(report, args.junit)
     student = report.student_view() if single_view(args, report) else report

@@ -166,7 +166,8 @@ class Grader:
                 verdict = Verdict.failed(f"not credited: the printed numbers must come from computed values, and "
                                          f"{', '.join(missing)} did not pass")
             result.checks.append(CheckResult(name=check.name, status=verdict.status, score=round(verdict.fraction * check.points, 6),
-                                             max_score=check.points, message=verdict.message, visibility=check.visibility))
+                                             max_score=check.points, message=verdict.message, visibility=check.visibility,
+                                             plot=verdict.plot))
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
 

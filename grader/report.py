@@ -20,6 +20,24 @@ ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
 SCHEMA_VERSION = 1
 
 
+class Series(BaseModel):
+    label: str
+    x: list[float]
+    y: list[float]
+
+
+class Plot(BaseModel):
+    """Numbers worth a picture (a loss curve against the reference's, gradients against finite
+    differences); the HTML report draws them."""
+
+    title: str
+    x_label: str
+    y_label: str
+    series: list[Series]
+    style: Literal["line", "points"] = "line"
+    log_y: bool = False
+
+
 class CheckResult(BaseModel):
     name: str
     status: CheckStatus
@@ -27,6 +45,7 @@ class CheckResult(BaseModel):
     max_score: float
     message: str = Field("", description="For students: what was expected, what came, the likely cause.")
     visibility: str = "visible"
+    plot: Plot | None = None
 
 
 class ExerciseResult(BaseModel):

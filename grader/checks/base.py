@@ -2,11 +2,13 @@
 judge that compares the student's observation with the reference's, in the parent."""
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from grader.compare import Tolerance
+from grader.report import Plot, Series
 from grader.spec import CheckSpec
 from grader.wire import Observation
 
@@ -18,6 +20,7 @@ class Verdict:
     status: Status
     fraction: float = 0.0   # of the check's points earned; partial credit between 0 and 1
     message: str = ""
+    plot: Plot | None = None
 
     @classmethod
     def passed(cls, message: str = "") -> Verdict:
@@ -71,7 +74,15 @@ class Kind:
             return Verdict("error", 0.0, "the check did not run: the program ended before it (see the exercise's output)")
         if mine.error is not None:
             return error_verdict(mine)
-        return self.judge(check, params, mine.value, theirs.value)
+        verdict = self.judge(check, params, mine.value, theirs.value)
+        try:
+            return dataclasses.replace(verdict, plot=self.plot(check, params, mine.value, theirs.value))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return verdict          # a picture is a bonus: odd data means no picture, not an error
+
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
+        """A picture of what was compared, where one helps; None by default."""
+        return None
 
 
 class ReferenceFailure(Exception):

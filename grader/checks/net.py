@@ -9,6 +9,7 @@ import re
 
 from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
+from grader.report import Plot, Series
 
 ENERGY = re.compile(r"^\s*(\d+)\s*=+>\s*(\S+)")
 
@@ -125,6 +126,21 @@ class Graphs(CaseKind):
         difference = compare(f"gradients of {describe(graph)}", grads, finite_differences(graph), tolerance)
         return difference.message + likely_cause(graph, grads, tolerance) if difference else None
 
+    def plot(self, check, params, got, expected):
+        if check.options.get("part", "backward") == "forward":
+            return None
+        pairs = [(graph, outcome) for graph, outcome in zip(params["graphs"], got) if "value" in outcome]
+        wrong = [(g, o) for g, o in pairs if compare("g", o["value"]["grads"], finite_differences(g), self.tolerance(check))]
+        graph, outcome = (wrong or pairs)[0]
+        return gradient_plot(graph, outcome["value"]["grads"])
+
+
+def gradient_plot(graph: dict, got: list[float]) -> Plot:
+    truth = finite_differences(graph)
+    nodes = list(range(len(truth)))
+    return Plot(title=f"gradients of {describe(graph)}", x_label="variable", y_label="∂out/∂v", style="points",
+                series=[Series(label="finite differences", x=nodes, y=truth), Series(label="your backward()", x=nodes, y=got)])
+
 
 def describe(graph: dict) -> str:
     names = [f"v{i}" for i in range(len(graph["values"]))]
@@ -159,6 +175,13 @@ def bowl_graph(rng) -> dict:
         ops.append(["add", total, term])
         total = variables + len(ops) - 1
     return {"values": values, "ops": ops}
+
+
+def energy_plot(got: dict, expected: dict) -> Plot:
+    mine, theirs = energies(got["printed"]), energies(expected["printed"])
+    return Plot(title="energy printed by gradient_descendent", x_label="loop", y_label="energy", log_y=True,
+                series=[Series(label="yours", x=[i for i, _ in mine], y=[e for _, e in mine]),
+                        Series(label="reference (the course's)", x=[i for i, _ in theirs], y=[e for _, e in theirs])])
 
 
 class NetDescent(Kind):
@@ -199,6 +222,11 @@ class NetDescent(Kind):
                                   f"final values {fmt(got['values'])} give {end:.6g} — adjust must move "
                                   "values against their gradients (v -= step * g) and reset g to 0")
         return Verdict.passed()
+
+    def plot(self, check, params, got, expected):
+        return energy_plot(got, expected)
+
+
 
 
 class Rerun(Kind):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from grader.checks.base import Kind, Verdict
 from grader.checks.common import parse_line
 from grader.compare import compare, fmt
+from grader.report import Plot, Series
 
 COURSE_COEFFICIENTS = [0.0, 1.0, 2.0, 3.0]
 
@@ -41,6 +42,12 @@ class RegressionDescent(Kind):
             hint = " — the course's GD uses torch.optim.RMSprop(model.parameters(), lr=learning_rate)"
         return Verdict.failed(difference.message + hint)
 
+    def plot(self, check, params, got, expected):
+        mine, theirs = got["curve"], expected["curve"]
+        return Plot(title=f"loss of GD towards {params['coefficients']}", x_label="step", y_label="loss", log_y=True,
+                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
+                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+
 
 class Checkpoint(Kind):
     """model.ckpt, saved by the script and loaded inside the sandbox, predicts x + 2x² + 3x³
@@ -62,6 +69,13 @@ class Checkpoint(Kind):
         if failures:
             return Verdict.failed("; ".join(failures[:2]) + " — has the model been trained before torch.save(model, 'model.ckpt')?")
         return Verdict.passed()
+
+    def plot(self, check, params, got, expected):
+        points = sorted(zip(params["xs"], got["predictions"]))
+        grid = [-3 + 6 * i / 60 for i in range(61)]
+        return Plot(title="your saved model against y = x + 2x² + 3x³", x_label="x", y_label="y",
+                    series=[Series(label="y = x + 2x² + 3x³", x=grid, y=[sum(c * x ** k for k, c in enumerate(COURSE_COEFFICIENTS)) for x in grid]),
+                            Series(label="model.ckpt predicts", x=[x for x, _ in points], y=[y for _, y in points])])
 
 
 def prediction(printed: str) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
+from grader.report import Plot, Series
 
 HINT_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-6)
 
@@ -37,6 +38,13 @@ class ScalarDescent(CaseKind):
         difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
                              mine["value"], theirs["value"], self.tolerance(check))
         return difference.message + self.cause(case, mine["curve"]) if difference else None
+
+    def plot(self, check, params, got, expected):
+        case = params["cases"][0]
+        mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
+        return Plot(title=f"loss of GD from x0={case['x0']} on (x - {case['target']})²", x_label="step", y_label="loss", log_y=True,
+                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
+                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
 
     def cause(self, case: dict, curve: list[float]) -> str:
         if not curve:
@@ -75,6 +83,13 @@ class ListDescent(CaseKind):
         if len(case["p0"]) > 1 and falls(mine["curve"]):
             hint = " — is every parameter in the list updated and its .grad cleared?"
         return difference.message + hint
+
+    def plot(self, check, params, got, expected):
+        case = params["cases"][0]
+        mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
+        return Plot(title=f"loss of GD from {case['p0']}", x_label="step", y_label="loss", log_y=True,
+                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
+                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
 
 
 class ShiftedStart(Kind):

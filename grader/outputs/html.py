@@ -1,0 +1,171 @@
+"""The HTML report: `index.html` (class overview: score histogram, pass rate per exercise and
+per check, students sortable) and one page per student with every check, what was compared and
+the plots (loss curves against the reference's, gradients against finite differences, the fitted
+polynomial). Plots are SVG inline: the pages work offline, from disk, with no server.
+
+Everything a student's code could have influenced is escaped: the pages show student output."""
+from __future__ import annotations
+
+import html
+import io
+from collections import defaultdict
+from pathlib import Path
+
+from grader.outputs.feedback import safe_name
+from grader.report import ClassReport, ExerciseResult, Plot, SubmissionResult, points
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3;cursor:pointer}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}.skipped{color:#777}
+.bar{background:#8fbc8f;height:.8rem;display:inline-block}figure{margin:1rem 0}figure svg{max-width:46rem;height:auto}
+.warning{color:#9a6700}code,pre{background:#f6f8fa}pre{padding:.5rem;overflow:auto;max-height:20rem}
+"""
+SORTING = """
+document.querySelectorAll('table.sortable th').forEach((th, column) => th.addEventListener('click', () => {
+  const body = th.closest('table').tBodies[0];
+  const rows = Array.from(body.rows);
+  const key = row => { const text = row.cells[column].dataset.value ?? row.cells[column].innerText;
+                       const number = parseFloat(text); return isNaN(number) ? text : number; };
+  const ascending = th.dataset.order !== 'asc'; th.dataset.order = ascending ? 'asc' : 'desc';
+  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (ascending ? 1 : -1));
+  rows.forEach(row => body.appendChild(row));
+}));
+"""
+
+
+def svg(plot: Plot) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(7, 3.6))
+    for series in plot.series:
+        if plot.style == "points":
+            axes.plot(series.x, series.y, marker="o", linestyle="none", label=series.label, alpha=0.8)
+        else:
+            axes.plot(series.x, series.y, label=series.label)
+    if plot.log_y and all(y > 0 for s in plot.series for y in s.y) and any(s.y for s in plot.series):
+        axes.set_yscale("log")
+    axes.set_title(plot.title[:90], fontsize=10)
+    axes.set_xlabel(plot.x_label)
+    axes.set_ylabel(plot.y_label)
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    pyplot.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]      # drop the XML prologue: the SVG is inline
+
+
+def histogram(report: ClassReport) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    percents = [100 * s.score / s.max_score for s in report.submissions if s.max_score]
+    figure, axes = pyplot.subplots(figsize=(7, 3))
+    axes.hist(percents, bins=range(0, 105, 5), color="#4c72b0", edgecolor="white")
+    axes.set_xlabel("score (%)")
+    axes.set_ylabel("students")
+    axes.set_title("Score histogram", fontsize=10)
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    pyplot.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def page(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{body}<script>{SORTING}</script></body></html>")
+
+
+def index(report: ClassReport) -> str:
+    e = html.escape
+    parts = [f"<h1>Grading report</h1><p>seed {report.seed} · grader {e(report.grader_version)} · "
+             f"isolation {e(report.isolation.level)} · {len(report.submissions)} submissions</p>",
+             f"<figure id='histogram'>{histogram(report)}</figure>"]
+    per_exercise, per_check = defaultdict(list), defaultdict(list)
+    for submission in report.submissions:
+        for exercise in submission.exercises:
+            if exercise.status != "missing":
+                per_exercise[exercise.exercise].append(exercise.score == exercise.max_score)
+            for check in exercise.checks:
+                per_check[(exercise.exercise, check.name)].append(check.status == "passed")
+    parts.append("<h2>Pass rate per exercise</h2><table class='sortable'><thead><tr><th>exercise</th><th>full marks</th>"
+                 "<th>handed in</th></tr></thead><tbody>")
+    for exercise in report.exercises:
+        results = per_exercise.get(exercise, [])
+        rate = 100 * sum(results) / len(results) if results else 0
+        parts.append(f"<tr><td>{e(exercise)}</td><td data-value='{rate:.1f}'><span class='bar' style='width:{rate:.0f}px'></span> "
+                     f"{rate:.0f}%</td><td>{len(results)}</td></tr>")
+    parts.append("</tbody></table><h2>Pass rate per check</h2><table class='sortable'><thead><tr><th>check</th>"
+                 "<th>passed</th></tr></thead><tbody>")
+    for (exercise, name), results in sorted(per_check.items()):
+        rate = 100 * sum(results) / len(results)
+        parts.append(f"<tr><td>{e(exercise)}.{e(name)}</td><td data-value='{rate:.1f}'>{rate:.0f}% of {len(results)}</td></tr>")
+    parts.append("</tbody></table><h2>Students</h2><table class='sortable' id='students'><thead><tr><th>student</th>"
+                 + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>")
+    for submission in report.submissions:
+        scores = {x.exercise: x for x in submission.exercises}
+        percent = 100 * submission.score / submission.max_score if submission.max_score else 0
+        cells = "".join(f"<td data-value='{scores[x].score if x in scores else 0}'>{_cell(scores.get(x))}</td>" for x in report.exercises)
+        parts.append(f"<tr><td><a href='students/{safe_name(submission.student)}.html'>{e(submission.student)}</a></td>"
+                     f"{cells}<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
+                     f"<td data-value='{percent:.1f}'>{percent:.0f}</td></tr>")
+    parts.append("</tbody></table>")
+    for error in report.errors:
+        parts.append(f"<p class='error'>grader error: {e(error)}</p>")
+    return page("Grading report", "".join(parts))
+
+
+def _cell(result: ExerciseResult | None) -> str:
+    if result is None or result.status == "missing":
+        return "—"
+    if result.status != "graded":
+        return f"<span class='error'>{html.escape(result.status)}</span>"
+    return f"{points(result.score)}/{points(result.max_score)}"
+
+
+def student_page(submission: SubmissionResult, report: ClassReport) -> str:
+    e = html.escape
+    parts = [f"<p><a href='../index.html'>← class</a></p><h1>{e(submission.student)}: "
+             f"{points(submission.score)} / {points(submission.max_score)}</h1>"]
+    parts += [f"<p class='warning'>⚠ {e(w)}</p>" for w in submission.warnings]
+    for exercise in submission.exercises:
+        parts.append(f"<h2 id='{e(exercise.exercise)}'>{e(exercise.exercise)}: {points(exercise.score)} / "
+                     f"{points(exercise.max_score)}</h2>")
+        if exercise.file:
+            parts.append(f"<p>File: <code>{e(exercise.file)}</code></p>")
+        if exercise.status != "graded":
+            parts.append(f"<p class='{e(exercise.status)}'>{e(exercise.status)}: {e(exercise.message)}</p>")
+        parts += [f"<p class='warning'>⚠ {e(w)}</p>" for w in exercise.warnings]
+        if exercise.checks:
+            parts.append("<table><thead><tr><th>check</th><th>status</th><th>points</th><th>what the grader saw</th>"
+                         "</tr></thead><tbody>")
+            for check in exercise.checks:
+                parts.append(f"<tr><td>{e(check.name)}</td><td class='{e(check.status)}'>{e(check.status)}</td>"
+                             f"<td>{points(check.score)}/{points(check.max_score)}</td><td>{e(check.message) or '—'}</td></tr>")
+            parts.append("</tbody></table>")
+        for check in exercise.checks:
+            if check.plot is not None:
+                parts.append(f"<figure class='plot' data-check='{e(exercise.exercise)}.{e(check.name)}'>{svg(check.plot)}"
+                             f"<figcaption>{e(exercise.exercise)}.{e(check.name)}</figcaption></figure>")
+        if exercise.output:
+            parts.append(f"<details><summary>what your code printed</summary><pre>{e(exercise.output[:20000])}</pre></details>")
+    return page(f"{submission.student}: grading", "".join(parts))
+
+
+def write(report: ClassReport, folder: Path) -> Path:
+    (folder / "students").mkdir(parents=True, exist_ok=True)
+    for submission in report.submissions:
+        (folder / "students" / f"{safe_name(submission.student)}.html").write_text(
+            student_page(submission, report), encoding="utf-8")
+    (folder / "index.html").write_text(index(report), encoding="utf-8")
+    return folder / "index.html"
