@@ -93,5 +93,8 @@ def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtyp
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, dict) and "tensor" in value:
+        tensor = value["tensor"]
+        return f"a {tensor.get('kind', 'tensor')} of shape {tensor.get('shape')}: {fmt([float(v) for v in tensor.get('values', [])])}"
     text = repr(value)
     return text if len(text) < 80 else text[:77] + "..."

@@ -113,10 +113,10 @@ def test_students_see_visible_checks_only_with_a_count(tmp_path):
             "--seed", "2", "--gradescope", str(tmp_path / "r.json")]
     shown = subprocess.run(base + ["--feedback", str(tmp_path / "fb")], capture_output=True, text=True, timeout=300)
     assert shown.returncode == 0, shown.stderr
-    assert "backward" not in shown.stdout and "1 more check(s) are not shown yet" in shown.stdout
-    assert "backward" not in (tmp_path / "fb" / "repo.md").read_text()
+    assert "net.backward [" not in shown.stdout and "1 more check(s) are not shown yet" in shown.stdout
+    assert "| ❌ backward" not in (tmp_path / "fb" / "repo.md").read_text()
     gradescope_tests = json.loads((tmp_path / "r.json").read_text())["tests"]
     assert {"name": "net.backward", "visibility": "hidden"}.items() <= next(
         t for t in gradescope_tests if t["name"] == "net.backward").items()
     instructor = subprocess.run(base + ["--all-checks"], capture_output=True, text=True, timeout=300)
-    assert "backward" in instructor.stdout
+    assert "net.backward [failed]" in instructor.stdout

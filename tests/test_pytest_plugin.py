@@ -19,5 +19,5 @@ def test_checks_become_pytest_items_with_points(tmp_path):
     assert "net1.computed" in done.stdout and "does the script compute its results" in done.stdout
     cases = ET.parse(tmp_path / "j.xml").getroot().iter("testcase")
     points = {case.get("name"): {p.get("name"): float(p.get("value")) for p in case.iter("property")} for case in cases}
-    assert points["net.backward"] == {"max_score": 4.0, "score": 4.0}
+    assert points["net.backward"] == {"max_score": 5.0, "score": 5.0}
     assert points["net1.output"] == {"max_score": 2.0, "score": 0.0}

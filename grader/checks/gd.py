@@ -109,7 +109,8 @@ class Descent(CaseKind):
         if any(not math.isfinite(v) or abs(v - m) > allowed for v, m in zip(flat[0], bottom)):
             start = case["p0"]
             climbed = sum((v - m) ** 2 for v, m in zip(flat[0], bottom)) > sum((s - m) ** 2 for s, m in zip(start, bottom))
-            hint = " — it moved uphill: step against the gradient (p -= step * g)" if climbed else ""
+            hint = (" — it ended farther from the bottom than it started: step against the gradient (p -= step * g) "
+                    "until the gradient is (almost) zero") if climbed else ""
             return (f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "
                     f"the descent ended at {fmt(flat[0])}{hint}")
         if not outcome["unchanged"]:

@@ -212,7 +212,8 @@ class NetDescent(Kind):
             return Verdict.failed(
                 f"{detail}. The course's Gate.adjust moves x and y of every gate, so in x*x the same node "
                 "moves twice per step (x ← 0.96·x with step 0.01). If your adjust moves each node once, "
-                "your descent is still correct (the convergence check credits it) but its numbers differ from the notes")
+                "your descent is still correct (the convergence check credits it) but its numbers differ from the notes; "
+                "if not, look at the backward check: wrong gradients make a wrong path")
         if not mine:
             return Verdict.failed("gradient_descendent printed no 'loop  =>  energy' lines (print(loop, ' => ', energy))")
         values = [e for _, e in mine]

@@ -74,18 +74,24 @@ def state(ctx, params) -> dict:
 
 
 def leaves(ctx, params) -> dict:
-    """Every tensor in the script's namespace that received a gradient: its value and .grad."""
+    """The script's variables (leaf tensors that require a gradient) with their .grad, and its
+    other small tensors: a gradient may also come back from torch.autograd.grad(...)."""
     import torch
 
-    found = {}
+    found, others = {}, {}
     for name, value in list(ctx.namespace.items()):
         if name.startswith("__") or not isinstance(value, torch.Tensor):
             continue
-        grad = torch.Tensor.grad.__get__(value)
-        if grad is None:
-            continue
-        found[name] = {"value": to_plain(value), "grad": to_plain(grad)}
-    return {"leaves": found}
+        if value.requires_grad and value.is_leaf:
+            grad = torch.Tensor.grad.__get__(value)
+            found[name] = {"value": to_plain(value), "grad": None if grad is None else to_plain(grad)}
+        elif value.numel() <= 100 and len(others) < 50:
+            others[name] = to_plain(value)
+    for name, value in list(ctx.namespace.items()):       # tuples of gradients: gx, gy = torch.autograd.grad(...)
+        if isinstance(value, (tuple, list)) and 0 < len(value) <= 10 and all(isinstance(v, torch.Tensor) for v in value):
+            for index, item in enumerate(value):
+                others[f"{name}[{index}]"] = to_plain(item.detach())
+    return {"leaves": found, "others": others}
 
 
 PROBES = {"api": api, "state": state, "leaves": leaves}

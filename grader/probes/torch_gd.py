@@ -63,26 +63,27 @@ class ShiftedTensors:
         import torch
 
         self.torch, self.original = torch, torch.tensor
-        self.offsets, self.calls = list(params["offsets"]), []
+        self.offsets, self.created = list(params["offsets"]), []
         torch.tensor = self.shifted
 
     def shifted(self, data, *args, **kwargs):
-        if kwargs.get("requires_grad"):
-            offset = self.offsets[len(self.calls) % len(self.offsets)]
-            self.calls.append(offset)
-            data = (self.original(data, dtype=self.torch.float64) + offset).tolist()
-        return self.original(data, *args, **kwargs)
+        if not kwargs.get("requires_grad"):
+            return self.original(data, *args, **kwargs)
+        offset = self.offsets[len(self.created) % len(self.offsets)]
+        data = (self.original(data, dtype=self.torch.float64) + offset).tolist()
+        tensor = self.original(data, *args, **kwargs)
+        self.created.append(tensor)     # whatever the script calls it, this is the variable it descends
+        return tensor
 
     def restore(self) -> None:
         self.torch.tensor = self.original
 
 
 def shifted_start(ctx, params) -> dict:
-    """After the shifted run: how many tensors were shifted, and the values the script left."""
+    """After the shifted run: the final values of the tensors the script made (in order)."""
     shifting: ShiftedTensors = ctx.prepared["shift"]
     shifting.restore()
-    values = {name: to_plain(ctx.namespace[name]) for name in params["names"] if name in ctx.namespace}
-    return {"shifted": len(shifting.calls), "values": values}
+    return {"shifted": len(shifting.created), "values": [to_plain(tensor) for tensor in shifting.created]}
 
 
 PROBES = {"torch.gd_scalar": gd_scalar, "torch.gd_list": gd_list, "torch.shifted_start": shifted_start}
