@@ -18,16 +18,37 @@ def _unchanged(before: list[float], after) -> bool:
         return False
 
 
+class Recorded:
+    """A test function that remembers what it returned (the descent's path, for the report's plot)."""
+
+    LIMIT = 20_000
+
+    def __init__(self, function) -> None:
+        self.function, self.values = function, []
+
+    def __call__(self, p) -> float:
+        value = self.function(p)
+        if len(self.values) < self.LIMIT:
+            self.values.append(value)
+        return value
+
+    def curve(self, points: int = 400) -> list[float]:
+        step = max(1, len(self.values) // points)
+        return self.values[::step]
+
+
 def _each_case(ctx, params, name: str, function, point: str, extra: tuple[str, ...], convert) -> list[dict]:
     """Call the student's `name`(f, point, *extra) once per case; note whether the point changed."""
     student = ctx.namespace[name]
     results = []
     for case in params["cases"]:
         p = _as_input(case[point], case["form"])
-        outcome = ctx.attempt(student, function(case["function"]), p, *(case[key] for key in extra))
+        f = Recorded(function(case["function"]))
+        outcome = ctx.attempt(student, f, p, *(case[key] for key in extra))
         if "value" in outcome:
             outcome["value"] = convert(outcome["value"])
         outcome["unchanged"] = _unchanged(case[point], p)
+        outcome["curve"] = f.curve()
         results.append(outcome)
     return results
 
