@@ -114,3 +114,11 @@ class ShiftedStart(Kind):
         if difference:
             return Verdict.failed(difference.message + " — does the script compute its result, or print a remembered one?")
         return Verdict.passed()
+
+    def plot(self, check, params, got, expected):
+        mine, theirs = got.get("norms") or [], expected.get("norms") or []
+        if not theirs:
+            return None
+        return Plot(title="‖x‖ at each step from the shifted start (torch.norm calls)", x_label="step", y_label="‖x‖",
+                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
+                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
