@@ -2,7 +2,6 @@
 hostile code costs no one else a point. The fake class is written into a temporary folder once
 and graded in one run (worker start-up dominates a run)."""
 import zipfile
-from pathlib import Path
 
 import pytest
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE, by_student, grade, reference_source, tree_digest, write
+from conftest import REFERENCE, grade, reference_source, tree_digest, write
 from grader.fences import probe
 
 SECRET = "s3cr3t-token-for-the-environment-test"

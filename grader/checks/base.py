@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from grader.compare import Tolerance
-from grader.report import Plot, Series
+from grader.report import Plot
 from grader.spec import CheckSpec
 from grader.wire import Observation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.checks.base import Kind, Verdict
 from grader.checks.common import parse_line
-from grader.compare import compare, fmt
+from grader.compare import compare
 from grader.report import Plot, Series
 
 COURSE_COEFFICIENTS = [0.0, 1.0, 2.0, 3.0]
