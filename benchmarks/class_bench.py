@@ -6,7 +6,9 @@ one run, on the same number of workers:
   already imported torch (no probes, no fences): what no grader can beat;
 - fresh floor: one new interpreter per student that imports torch and runs that student's files:
   what any process-per-student grader pays at least;
-- grade: the full grading of the same class (no cache), then a second run with the cache.
+- grade: the full grading of the same class (no cache), then a second run with the cache;
+- with --regression on a machine with an NVIDIA GPU: the floor and the grading again with the
+  regression on the GPU, shared by the workers, against the same on the CPU.
 Prints the ratios, the per-(student, exercise) overhead beyond the student's code (median, p95)
 and the peak memory (PSS) of the grader's own processes and of everything.
 
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.engine import Grader, Options  # noqa: E402
+from grader.gpu import driver_loaded  # noqa: E402
 from grader.pool import WorkerPool  # noqa: E402
 from grader.spec import load_specs  # noqa: E402
 from grader.submissions import Submission, find_files, stage, unpack  # noqa: E402
@@ -92,15 +95,16 @@ def boxes(classroom: Path, specs, scratch: Path) -> list[tuple[Path, list[str]]]
     return prepared
 
 
-def warm_floor(classroom: Path, specs, workers: int) -> tuple[float, float]:
+def warm_floor(classroom: Path, specs, workers: int, device: str = "cpu") -> tuple[float, float]:
     scratch = Path(tempfile.mkdtemp())
     prepared = boxes(classroom, specs, scratch)
     started = time.perf_counter()
 
     def job(box: Path, file: str, files: list[str]) -> Job:
         folders = sorted({str(Path(f).parent) for f in files})
+        gpu = device if Path(file).stem.startswith("regression") else "cpu"
         return Job(exercise=Path(file).stem, kind="script", box=str(box), file=file, paths=folders, timeout=600,
-                   call_timeout=600, memory_mb=8192, output_bytes=2**20)
+                   call_timeout=600, memory_mb=8192, output_bytes=2**20, device=gpu, gpu_sharers=workers)
 
     with WorkerPool(workers) as pool:
         futures, predictions = [], []
@@ -194,12 +198,29 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def grade(classroom: Path, specs, workers: int, cache: Path | None):
+def grade(classroom: Path, specs, workers: int, cache: Path | None, device: str = "cpu"):
     started, cpu = time.perf_counter(), time.process_time()
     with MemorySampler() as memory:
-        report = Grader(specs, ROOT / "reference", Options(seed=1, workers=workers, cache=cache)).grade(classroom)
+        report = Grader(specs, ROOT / "reference", Options(seed=1, workers=workers, cache=cache, device=device)).grade(classroom)
     memory.parent_cpu = time.process_time() - cpu
     return time.perf_counter() - started, report, memory
+
+
+def on_the_gpu(classroom: Path, specs, workers: int, graded_cpu: float, report_cpu) -> dict:
+    """The regression class again with its exercises on the GPU, shared by the workers."""
+    warm, _ = warm_floor(classroom, specs, workers, device="cuda")
+    graded, report, _ = grade(classroom, specs, workers, None, device="cuda")
+    assert not report.errors, report.errors[:3]
+
+    def training(report) -> float:
+        return statistics.median(e.code_seconds for s in report.submissions for e in s.exercises
+                                 if e.exercise == "regression1train")
+
+    return {"gpu_warm_floor_s": round(warm, 2), "gpu_grade_s": round(graded, 2),
+            "gpu_grade_over_warm": round(graded / warm, 3),
+            "gpu_scores_equal_cpu_scores": [s.score for s in report.submissions] == [s.score for s in report_cpu.submissions], "gpu_grade_over_cpu_grade": round(graded / graded_cpu, 3),
+            "training_code_s_median_cpu": round(training(report_cpu), 3),
+            "training_code_s_median_gpu": round(training(report), 3)}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -242,6 +263,8 @@ def main() -> int:
         "overhead_ms_median": round(statistics.median(overhead), 1), "overhead_ms_p95": round(percentile(overhead, 0.95), 1),
         "peak_pss_grader_mib": round(memory.peak_grader / 1024, 1), "peak_pss_all_mib": round(memory.peak_all / 1024, 1),
     }
+    if args.regression and driver_loaded():
+        result.update(on_the_gpu(classroom, specs, args.workers, graded, report))
     print(json.dumps(result, indent=2))
     shutil.rmtree(work)
     return 0

@@ -41,6 +41,10 @@ class ResultCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=2.0)
+            # One small write per graded item: with a write-ahead log a commit needs no flush to disk
+            # (a crash may lose the last results, never the file). Where WAL is refused, the default stays.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
             self.db.commit()
         except (sqlite3.Error, OSError) as error:

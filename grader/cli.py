@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader import __version__
 from grader.engine import Grader, Options
 from grader.fences import LEVELS, Isolation
+from grader.gpu import driver_loaded
 from grader.report import ClassReport
 from grader.spec import SpecError, load_specs
 
@@ -60,11 +61,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.set_defaults(mode="auto")
     return p
-
-
-def cuda_present() -> bool:
-    """Without importing torch (seconds): is an NVIDIA driver loaded?"""
-    return Path("/proc/driver/nvidia/version").exists()
 
 
 def cache_file(args: argparse.Namespace) -> Path | None:
@@ -138,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     device = args.device
     if device == "auto":
-        device = "cuda" if cuda_present() else "cpu"
-    elif device == "cuda" and not cuda_present():
+        device = "cuda" if driver_loaded() else "cpu"
+    elif device == "cuda" and not driver_loaded():
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,

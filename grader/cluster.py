@@ -89,15 +89,17 @@ class ClusterFuture:
 
 
 class ClusterRunner:
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, gpu: bool = False) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
             raise SystemExit("grade: --cluster needs Dask's distributed: pip install 'numgrader[cluster]'") from None
         self.cluster = None
         if address.startswith("local:"):
+            # Every local worker may run CUDA items: they share this machine's GPU (see grader.gpu).
             self.cluster = LocalCluster(n_workers=int(address.split(":", 1)[1]), threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
+                                        host="127.0.0.1", dashboard_address=None,
+                                        resources={"GPU": 1} if gpu else None)
             self.client = Client(self.cluster)
         else:
             self.client = Client(address, timeout="30s")

@@ -87,7 +87,15 @@ class Grader:
         timeout = self.options.timeout or spec.timeout
         return Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths, checks=calls,
                    timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
-                   output_bytes=OUTPUT_BYTES, device=device, fences=self.plan)
+                   output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan)
+
+    def gpu_sharers(self) -> int:
+        """How many children may hold the GPU at once: one per local worker, or per worker of a
+        local cluster; on a real cluster one per Dask worker, and one Dask worker per GPU."""
+        cluster = self.options.cluster
+        if cluster is None:
+            return max(1, self.options.workers)
+        return max(1, int(cluster.split(":", 1)[1])) if cluster.startswith("local:") else 1
 
     def prepare(self, path: Path, index: int) -> Submission:
         student = path.stem if path.suffix == ".zip" else path.resolve().name
@@ -142,6 +150,11 @@ class Grader:
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
         observations, rejected = self.observations(reply, pending.token)
+        setup = observations.get("__setup__")
+        if setup is not None and setup.error is not None:
+            self.errors.append(f"{submission.student}/{spec.id}: {setup.error.message}")
+            result.status, result.message = "error", f"grader error (not your fault): {setup.error.message}"
+            return result
         result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
         if rejected:
             result.warnings.append(f"{rejected} result line(s) not written by the grader's harness were ignored")
@@ -308,7 +321,7 @@ class Grader:
         if self.options.cluster:
             from grader.cluster import ClusterRunner
 
-            return ClusterRunner(self.options.cluster)
+            return ClusterRunner(self.options.cluster, gpu=self.options.device == "cuda")
         return LocalRunner(self.options.workers, self.scratch, self.plan.cgroups)
 
     # --- the cache: any failure is a notice, and grading goes on without it ------------------------
@@ -345,9 +358,10 @@ class Grader:
         for exercise, item in pending.items():
             reply = item.future.result()
             observations, _ = self.observations(reply, item.token)
-            load = observations.get("__load__")
+            load, setup = observations.get("__load__"), observations.get("__setup__")
             if reply.worker_error or load is None or load.error is not None:
-                detail = reply.worker_error or (load.error.message if load and load.error else reply.stderr[-500:])
+                failed = setup or load
+                detail = reply.worker_error or (failed.error.message if failed and failed.error else reply.stderr[-500:])
                 self.errors.append(f"reference {exercise} failed to run: {detail}")
                 continue
             runs[exercise] = Run(observations, reply.stdout)

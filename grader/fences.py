@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
 import resource
 import site
@@ -24,11 +25,17 @@ from pydantic import BaseModel, Field
 
 from grader import cgroups
 from grader.cgroups import Layout
+from grader.gpu import device_files
 
+CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-UNPRIVILEGED_UID = 65534          # "nobody"
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+UNPRIVILEGED_UID = 65534          # "nobody": what an unprivileged user can read is probed as this uid
+# As root, a child runs as CHILD_UIDS + its worker's pid: a uid of its own, so the processes of one
+# child (a fork bomb's) never count against the process limit of a child running beside it.
+CHILD_UIDS = 1_000_000_000
 PROCESS_LIMIT = 256               # per uid, threads included
 
 
@@ -36,7 +43,8 @@ class Plan(BaseModel):
     """Which fences a child puts up; decided once per run by the grading process."""
 
     namespaces: bool = False
-    drop_to_uid: int | None = None
+    own_proc: bool = Field(False, description="A child in its own PID namespace can mount a /proc of it (CUDA needs one).")
+    drop_to_uid: int | None = Field(None, description="First of the unprivileged uids children run as (plus their worker's pid).")
     landlock: bool = False
     seccomp: bool = False
     cgroups: Layout | None = Field(None, description="Where each child's memory and process limits go.")
@@ -98,6 +106,29 @@ def namespaces_available() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def own_proc_available() -> bool:
+    """Can a child in new PID and mount namespaces mount the /proc that shows them? (Not where
+    /proc is partly covered, as in many containers, for a user without root.)"""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if _libc().unshare(namespace_flags() | CLONE_NEWNS) != 0:
+                os._exit(1)
+            inner = os.fork()
+            if inner == 0:
+                try:
+                    _mount_own_proc()
+                    os._exit(0)
+                except BaseException:  # noqa: BLE001
+                    os._exit(1)
+            _, status = os.waitpid(inner, 0)
+            os._exit(os.waitstatus_to_exitcode(status))
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 def unprivileged_can_run_python(uid: int) -> bool:
     """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
     Not when Python lives under a private home such as /root (pyenv)."""
@@ -107,7 +138,7 @@ def unprivileged_can_run_python(uid: int) -> bool:
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
-            ok = all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots([]) if os.path.isdir(path))
+            ok = all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots(()) if os.path.isdir(path))
             os._exit(0 if ok else 1)
         except BaseException:  # noqa: BLE001
             os._exit(1)
@@ -123,7 +154,7 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
     no_seccomp = seccomp_available()
     spaces = namespaces_available()
     layout, no_cgroups = cgroups.find()
-    plan = Plan(namespaces=spaces, drop_to_uid=UNPRIVILEGED_UID if drop else None,
+    plan = Plan(namespaces=spaces, own_proc=spaces and own_proc_available(), drop_to_uid=CHILD_UIDS if drop else None,
                 landlock=abi > 0, seccomp=no_seccomp is None, cgroups=layout, hide=[str(p.resolve()) for p in hide])
     mechanisms = {
         "process": Mechanism(active=True, detail="a process per (submission, exercise), own session and process "
@@ -141,8 +172,8 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
                                 how_to_enable="" if spaces else
                                 "allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 "
                                 "(Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu ≥ 23.10), or run as root"),
-        "uid": Mechanism(active=drop, detail=f"children run as uid {UNPRIVILEGED_UID} with at most {PROCESS_LIMIT} processes"
-                         if drop else f"children run as uid {os.geteuid()}",
+        "uid": Mechanism(active=drop, detail=f"children run as uid {CHILD_UIDS} + their worker's pid, a uid each, "
+                                             f"with at most {PROCESS_LIMIT} processes" if drop else f"children run as uid {os.geteuid()}",
                          how_to_enable="" if drop else
                          "run the grader as root with Python installed where an unprivileged user can read it "
                          "(/usr/local or a virtual environment outside /root), so children drop to uid 65534"),
@@ -171,8 +202,10 @@ class WorkerNamespaces:
     def __init__(self) -> None:
         self.own_pid_namespace: int | None = None
 
-    def usable(self, plan: Plan) -> bool:
-        return plan.namespaces and os.geteuid() == 0
+    def usable(self, plan: Plan, gpu: bool = False) -> bool:
+        """A CUDA child may live in a PID namespace only if it can mount its own /proc there:
+        the driver looks the process up in /proc by the PID it is told."""
+        return plan.namespaces and os.geteuid() == 0 and (not gpu or plan.own_proc)
 
     def before_fork(self) -> None:
         libc = _libc()
@@ -188,34 +221,68 @@ class WorkerNamespaces:
             raise OSError(ctypes.get_errno(), "setns back to the worker's PID namespace failed")
 
 
-def apply(plan: Plan, box: str, in_namespaces: bool = False) -> None:
+def prepare(plan: Plan) -> None:
+    """In the warm worker, once: build what every child only has to load. Work done after the
+    fork costs more, since each page it touches is copied for the child."""
+    if plan.seccomp:
+        _seccomp_filter()
+    readable_roots(tuple(plan.hide))
+
+
+def child_uid(plan: Plan, worker_pid: int) -> int | None:
+    return None if plan.drop_to_uid is None else plan.drop_to_uid + worker_pid
+
+
+def apply(plan: Plan, box: str, worker_pid: int, in_namespaces: bool = False, gpu: bool = False) -> None:
     """Put up the planned fences. With namespaces (unless the worker already gave the child its
     own, `in_namespaces`) this forks: the caller continues as PID 1 of a new PID namespace while
-    the original process waits for it and exits with its status. (Cgroups are the worker's.)"""
+    the original process waits for it and exits with its status. (Cgroups are the worker's.)
+    A child that runs on the GPU may also use the driver's devices and read /proc and /sys."""
     if plan.cgroups is not None:
         # In its worker's group, the child, not the worker, is the one to go when memory runs out.
         Path("/proc/self/oom_score_adj").write_text("1000")
+    own_pid_namespace = not gpu or plan.own_proc
     if plan.namespaces and not in_namespaces:
-        _enter_namespaces()
+        _enter_namespaces(own_pid_namespace, own_mounts=gpu and own_pid_namespace)
+    if gpu and plan.namespaces and own_pid_namespace:
+        if in_namespaces and _libc().unshare(CLONE_NEWNS) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
+        _mount_own_proc()
     if plan.drop_to_uid is not None:
-        _drop_privileges(box, plan.drop_to_uid)
+        _drop_privileges(box, child_uid(plan, worker_pid))
     elif os.geteuid() != 0:
         _limit_own_processes()
     if plan.landlock:
-        _landlock(box, plan.hide)
+        _landlock(box, tuple(plan.hide), gpu)
     if plan.seccomp:
-        _seccomp()
+        _seccomp_filter().load()
 
 
-def _enter_namespaces() -> None:
-    if _libc().unshare(namespace_flags()) != 0:
+def _enter_namespaces(own_pid_namespace: bool = True, own_mounts: bool = False) -> None:
+    flags = namespace_flags()
+    if not own_pid_namespace:
+        flags &= ~CLONE_NEWPID
+    if own_mounts:
+        flags |= CLONE_NEWNS
+    if _libc().unshare(flags) != 0:
         raise OSError(ctypes.get_errno(), "unshare failed")
+    if not own_pid_namespace:
+        return
     pid = os.fork()
     if pid:
         # The waiting parent: when the namespace's PID 1 ends, the kernel kills every process left in it.
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         os._exit(code if code >= 0 else 128 - code)
+
+
+def _mount_own_proc() -> None:
+    """In new PID and mount namespaces: a /proc that shows this namespace, the mount kept from the host."""
+    libc = _libc()
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "making the mounts private failed")
+    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
+        raise OSError(ctypes.get_errno(), "mounting /proc failed")
 
 
 def _drop_privileges(box: str, uid: int) -> None:
@@ -246,7 +313,8 @@ def _limit_own_processes() -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (limit, hard))
 
 
-def readable_roots(hide: list[str]) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def readable_roots(hide: tuple[str, ...]) -> list[str]:
     """Folders the child may read: the Python installation, site-packages, system folders, and
     the grader's package itself, but none that contains a hidden folder (reference/, the class)."""
     grader_package = str(Path(__file__).resolve().parent)
@@ -261,12 +329,20 @@ def readable_roots(hide: list[str]) -> list[str]:
     return sorted(roots)
 
 
-def _landlock(box: str, hide: list[str]) -> None:
+def _landlock(box: str, hide: tuple[str, ...], gpu: bool) -> None:
     import landlock
 
     read = landlock.FSAccess.READ_FILE | landlock.FSAccess.READ_DIR | landlock.FSAccess.EXECUTE
     ruleset = landlock.Ruleset()
     ruleset.allow(*readable_roots(hide), rules=read)
+    if gpu:
+        # The driver reads its parameters and the PCI topology, and writes to its own /proc entry;
+        # Landlock still keeps the child from other processes' /proc entries (ptrace-mode access).
+        ruleset.allow(*[path for path in ("/proc", "/sys") if os.path.isdir(path)], rules=read)
+        ruleset.allow("/proc/self")
+        for device in device_files():   # files take only file rights; /dev/nvidia-caps is a folder
+            rights = landlock.FSAccess.all_file() | (landlock.FSAccess.READ_DIR if os.path.isdir(device) else 0)
+            ruleset.allow(device, rules=rights)
     for path, rules in (("/proc/cpuinfo", landlock.FSAccess.READ_FILE), ("/sys/devices/system/cpu", read),
                         ("/dev/null", landlock.FSAccess.READ_FILE | landlock.FSAccess.WRITE_FILE),
                         ("/dev/urandom", landlock.FSAccess.READ_FILE)):
@@ -276,7 +352,8 @@ def _landlock(box: str, hide: list[str]) -> None:
     ruleset.apply()
 
 
-def _seccomp() -> None:
+@functools.lru_cache(maxsize=1)
+def _seccomp_filter():
     import pyseccomp as sc
 
     refuse = sc.ERRNO(errno.EPERM)
@@ -290,4 +367,4 @@ def _seccomp() -> None:
             continue
     for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET):
         fence.add_rule(refuse, "socket", sc.Arg(0, sc.EQ, family))
-    fence.load()
+    return fence

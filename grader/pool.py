@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.cgroups import Layout, worker_group
 from grader.cgroups import remove as remove_group
+from grader.gpu import CUDA_ENVIRONMENT
 from grader.wire import Job, RunReply
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,8 @@ class Worker:
     """One warm `python -I -m grader.worker` process."""
 
     def __init__(self, threads: int) -> None:
-        env = {key: value for key, value in os.environ.items() if key in ("PATH", "LANG", "LC_ALL", "TZ", "HOME")}
+        kept = ("PATH", "LANG", "LC_ALL", "TZ", "HOME") + CUDA_ENVIRONMENT
+        env = {key: value for key, value in os.environ.items() if key in kept}
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[name] = str(threads)
         self.log = tempfile.TemporaryFile()

@@ -22,7 +22,7 @@ class LocalRunner:
 
     def submit(self, job: Job, staged: Path, name: str) -> Future[RunReply]:
         box = self.scratch / name
-        shutil.copytree(staged, box)
+        shutil.copytree(staged, box, copy_function=shutil.copyfile)   # contents only: times and modes are not needed
         return self.pool.submit(job.model_copy(update={"box": str(box)}))
 
     def close(self) -> None:

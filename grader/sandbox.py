@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import resource
 
+from grader.gpu import CUDA_ENVIRONMENT
 from grader.wire import Job
 
 # Variables a child keeps; everything else (tokens, secrets, paths) is dropped.
@@ -33,6 +34,8 @@ def child_environment(job: Job, threads: int) -> dict[str, str]:
     )
     if job.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
+    else:
+        env.update({key: os.environ[key] for key in CUDA_ENVIRONMENT if key in os.environ})
     return env
 
 

@@ -58,6 +58,7 @@ class Job(BaseModel):
     output_bytes: int = Field(gt=0, description="Captured stdout/stderr kept per stream.")
     threads: int = Field(1, ge=1, description="torch/OpenMP threads the child may use.")
     device: Literal["cpu", "cuda"] = "cpu"
+    gpu_sharers: int = Field(1, ge=1, description="How many children may use the GPU at once; each gets its share of its memory.")
     token: str = Field("", description="Prefix of every genuine result line; lines without it were not the harness's.")
     fences: Plan = Field(default_factory=Plan, description="Kernel fences the child puts up before student code runs.")
 

@@ -9,12 +9,15 @@ tensor operation; CUDA is never initialised here (a forked child could not use i
 """
 from __future__ import annotations
 
+import gc
 import os
 import select
 import signal
 import sys
 import time
+from pathlib import Path
 
+from grader import fences
 from grader.fences import WorkerNamespaces
 from grader.wire import Job, RunReply
 
@@ -45,13 +48,15 @@ def run_job(job: Job) -> RunReply:
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
     limit_next_child(job)
+    fences.prepare(job.fences)
     started = time.monotonic()
-    born_in_namespaces = NAMESPACES.usable(job.fences)
+    born_in_namespaces = NAMESPACES.usable(job.fences, gpu=job.device == "cuda")
     if born_in_namespaces:
         NAMESPACES.before_fork()
+    worker_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        _child(job, out_w, err_w, res_w, born_in_namespaces)
+        _child(job, out_w, err_w, res_w, born_in_namespaces, worker_pid)
     if born_in_namespaces:
         NAMESPACES.after_fork()
     for fd in (out_w, err_w, res_w):
@@ -61,17 +66,16 @@ def run_job(job: Job) -> RunReply:
     return reply
 
 
-def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool) -> None:
+def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool, worker_pid: int) -> None:
     code = 0
     try:
-        from grader import fences, harness, sandbox
+        from grader import harness, sandbox
 
         sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
-        fences.apply(job.fences, job.box, in_namespaces)
-        import torch
-
-        torch.set_num_threads(job.threads)
-        harness.run(job, harness.Emitter(res_w, job.token))
+        emit = harness.Emitter(res_w, job.token)
+        if not _set_up(job, in_namespaces, worker_pid, emit):
+            os._exit(70)
+        harness.run(job, emit)
     except BaseException:  # noqa: BLE001 - report on stderr, the worker reads it
         import traceback
 
@@ -83,6 +87,27 @@ def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool) ->
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _set_up(job: Job, in_namespaces: bool, worker_pid: int, emit) -> bool:
+    """Fences, threads and the GPU share, before any student code. A failure here is the
+    grader's (or the machine's): it is sent as the `__setup__` observation, never as the student's."""
+    from grader import gpu
+    from grader.harness import error_info
+    from grader.wire import ErrorInfo, Observation
+
+    try:
+        fences.apply(job.fences, job.box, worker_pid, in_namespaces, gpu=job.device == "cuda")
+        import torch
+
+        torch.set_num_threads(job.threads)
+        if job.device == "cuda":
+            gpu.claim_share(job.gpu_sharers)
+    except BaseException as error:  # noqa: BLE001
+        info = error_info(error, Path(job.box))
+        emit(Observation(check="__setup__", phase="run", error=ErrorInfo(type="GraderError", message=f"{info.type}: {info.message}")))
+        return False
+    return True
 
 
 def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> RunReply:
@@ -167,6 +192,7 @@ def main() -> int:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     warm_up()
+    gc.freeze()   # the children's collections then skip (and never copy) the pages torch's objects sit on
     channel_out.write('{"ready": true}\n')
     channel_out.flush()
     for line in channel_in:

@@ -169,11 +169,52 @@ def test_a_script_that_demands_cuda_gets_a_clear_message(tmp_path, specs):
 
 
 cuda = pytest.importorskip("torch").cuda.is_available()
+REGRESSION = {"regression1train.py": reference_source("regression1train.py"),
+              "regression2predict.py": reference_source("regression2predict.py")}
+# Takes GPU memory a GiB at a time until refused, says how much it held, lets go, then trains.
+GPU_HOG = """import torch
+held = []
+try:
+    while True:
+        held.append(torch.empty(2**30, dtype=torch.uint8, device='cuda'))
+except torch.OutOfMemoryError:
+    print('held', len(held) * 2**30)
+del held
+torch.cuda.empty_cache()
+"""
+
+
+@pytest.mark.skipif(cuda, reason="a GPU that cannot be started is simulated where there is none")
+def test_a_child_that_cannot_start_cuda_is_the_graders_error_not_the_students(tmp_path, specs):
+    report = grade(write(tmp_path / "s", REGRESSION), [s for s in specs if s.id == "regression1train"], device="cuda")
+    [result] = report.submissions[0].exercises
+    assert result.status == "error" and result.message.startswith("grader error (not your fault)")
+    assert "CUDA could not be started in the sandboxed child" in " ".join(report.errors)
 
 
 @pytest.mark.skipif(not cuda, reason="the CUDA path is tested where CUDA exists")
 def test_regression_on_cuda_earns_full_marks(specs):
-    from conftest import REFERENCE, grade
+    from conftest import REFERENCE
     report = grade(REFERENCE, [s for s in specs if s.id.startswith("regression")], device="cuda")
     [submission] = report.submissions
     assert submission.score == submission.max_score, [c.message for e in submission.exercises for c in e.checks]
+
+
+@pytest.mark.skipif(not cuda, reason="the CUDA path is tested where CUDA exists")
+def test_workers_share_the_gpu_and_a_hog_gets_only_its_share(tmp_path, specs):
+    import torch
+
+    from grader.gpu import share
+    classroom = tmp_path / "class"
+    for name in ("honest-1", "honest-2", "honest-3"):
+        write(classroom / name, REGRESSION)
+    write(classroom / "hog", {**REGRESSION, "regression1train.py": GPU_HOG + REGRESSION["regression1train.py"]})
+    regression = [s for s in specs if s.id.startswith("regression")]
+    report = grade(classroom, regression, device="cuda", workers=4)
+    assert not report.errors
+    for submission in report.submissions:
+        assert submission.score == submission.max_score, (submission.student, [c.message for e in submission.exercises for c in e.checks])
+    total = torch.cuda.get_device_properties(0).total_memory
+    output = by_student(report)["hog"]["regression1train"].output
+    held = int(output.split("held ", 1)[1].split()[0])
+    assert 0 < held <= share(total, 4) * total

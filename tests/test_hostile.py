@@ -72,6 +72,10 @@ def students(tmp: Path, listener: Listener) -> dict[str, dict]:
                                                "        import time; time.sleep(1000)")},
         "memory-bomb": {"gd.py": "hog = bytearray(16 * 2**30)\n" + REF_GD},
         "fork-bomb": {"gd.py": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"},
+        # Sorted right after the fork bomb, so it runs beside it: it needs threads of its own.
+        "fork-bomb-neighbour": {"gd.py": (
+            "import threading, time\ntime.sleep(1)   # the bomb has filled its process table by now\nstarted = [threading.Thread(target=sum, args=([1, 2],)) for _ in range(8)]\n"
+            "for thread in started:\n    thread.start()\nfor thread in started:\n    thread.join()\n") + REF_GD},
         "fd-flood": {"torchGd3.py": "import os\nwhile True:\n    os.write(1, b'x' * 2**20)\n"},
         "exit-mid-check": {"gd.py": REF_GD.replace("    p1 = np.array(p, dtype=float)", "    import sys; sys.exit(0)\n    p1 = None")},
         "forger": {"gd.py": (
@@ -246,6 +250,11 @@ def test_forged_result_lines_are_ignored(hostile):
     gd = exercises(hostile, "forger")["gd"]
     assert check(hostile, "forger", "gd", "df")["score"] == 0
     assert any("not written by the grader's harness" in w for w in gd["warnings"])
+
+
+def test_a_fork_bomb_does_not_use_up_its_neighbours_processes(hostile):
+    gd = exercises(hostile, "fork-bomb-neighbour")["gd"]
+    assert gd["score"] == gd["max_score"], [c["message"] for c in gd["checks"]]
 
 
 def test_double_forked_daemon_dies_with_the_run(hostile):

@@ -89,3 +89,48 @@ def test_cli_usage_errors_exit_2(tmp_path, capsys):
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "gd.toml").write_text('id = "gd"\n')
     assert main([str(tmp_path), "--assignments", str(tmp_path / "specs")]) == 2
+
+
+STUB_SOURCE = '''
+def GD(x, loss_fn, loop_max, learning_rate):
+    """Descend."""
+    raise NotImplementedError("write GD(): see the exercise")
+
+def df(f, p, k, step=0.01):
+    raise NotImplementedError
+
+def df(f, p, k, step=0.01):          # redefined below the stub: the answer is what counts
+    return (f(p) - f(p)) / step
+
+class Net:
+    def forward(self):
+        raise NotImplementedError("write forward()")
+
+    def backward(self):
+        return 1
+'''
+
+
+@pytest.mark.parametrize("name, stub", [
+    pytest.param("GD", True, id="function-placeholder"),
+    pytest.param("df", False, id="last-definition-wins"),
+    pytest.param("Net.forward", True, id="method-placeholder"),
+    pytest.param("Net", False, id="class-partly-written"),
+    pytest.param("missing", False, id="not-defined-in-the-file"),
+])
+def test_starter_placeholders_found_from_source(tmp_path, name, stub):
+    from grader.probes.common import Definitions
+
+    (tmp_path / "gd.py").write_text(STUB_SOURCE)
+    assert Definitions(tmp_path / "gd.py").is_stub(name) is stub
+
+
+def test_gpu_share_leaves_room_for_every_context():
+    from grader.gpu import CONTEXT_RESERVE, SMALLEST_SHARE, share
+
+    card = 80 * 2**30
+    assert share(card, 1) == pytest.approx(0.95 - CONTEXT_RESERVE / card)
+    for sharers in (2, 4, 16):
+        fraction = share(card, sharers)
+        assert sharers * (fraction * card + CONTEXT_RESERVE) <= card
+    assert share(2**30, 16) * 2**30 == pytest.approx(SMALLEST_SHARE)   # a small card: never below the floor

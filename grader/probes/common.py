@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import textwrap
 from typing import Any
 
 from grader.plain import Unconvertible, to_plain
@@ -20,6 +19,7 @@ def lookup(namespace: dict[str, Any], dotted: str) -> Any:
 
 def api(ctx, params) -> dict:
     """For each required name: is it there, is it callable, which parameters does it take."""
+    definitions = Definitions(ctx.file)
     found = {}
     for name in params["names"]:
         try:
@@ -27,7 +27,7 @@ def api(ctx, params) -> dict:
         except (KeyError, AttributeError):
             found[name] = {"present": False}
             continue
-        entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": is_stub(value)}
+        entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": definitions.is_stub(name)}
         try:
             entry["parameters"] = list(inspect.signature(value).parameters)
         except (TypeError, ValueError):
@@ -37,18 +37,38 @@ def api(ctx, params) -> dict:
     return {"names": found, "defined": public[:200]}
 
 
-def is_stub(value: Any) -> bool:
-    """A function whose body (past its docstring) is only `raise NotImplementedError(...)`, or a
-    class made of such methods: the starter's placeholder, not an answer."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(value)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return False
-    node = tree.body[0] if tree.body else None
-    if isinstance(node, ast.ClassDef):       # a class whose every method is a placeholder
-        methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        return bool(methods) and all(_raises_not_implemented(m) for m in methods)
-    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node)
+class Definitions:
+    """The functions and classes the student's file defines, read from its source once (asking
+    `inspect` for each object's source would re-read and re-parse the file every time)."""
+
+    def __init__(self, file) -> None:
+        try:
+            self.tree = ast.parse(file.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            self.tree = None
+
+    def find(self, dotted: str) -> ast.AST | None:
+        """The last definition of `GD` or `Net.forward` at the top level (the one in effect)."""
+        body = self.tree.body if self.tree is not None else []
+        node = None
+        for name in dotted.split("."):
+            node = None
+            for statement in body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and statement.name == name:
+                    node = statement
+            if node is None:
+                return None
+            body = node.body if isinstance(node, ast.ClassDef) else []
+        return node
+
+    def is_stub(self, dotted: str) -> bool:
+        """A function whose body (past its docstring) is only `raise NotImplementedError(...)`, or
+        a class made of such methods: the starter's placeholder, not an answer."""
+        node = self.find(dotted)
+        if isinstance(node, ast.ClassDef):
+            methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            return bool(methods) and all(_raises_not_implemented(m) for m in methods)
+        return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node)
 
 
 def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
