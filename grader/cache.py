@@ -1,11 +1,12 @@
 """Results kept between runs in one SQLite file, so an unchanged class is not graded again.
 
 A result is stored under a key made of everything it depends on: the submission's content,
-the exercise's spec, the reference solutions, the grader's version, the seed and the device.
-A cache that cannot be read or written (corrupted, locked, read-only) is reported and bypassed:
-grading never fails because of it."""
+the exercise's spec, the reference solutions, the grader's version and code, the seed and the
+device. A cache that cannot be read or written (corrupted, locked, read-only) is reported and
+bypassed: grading never fails because of it."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -18,13 +19,22 @@ from grader.report import ExerciseResult
 FILE_NAME = ".grader-cache.sqlite"
 
 
-def tree_hash(root: Path) -> str:
-    """Content hash of every file below root (names and bytes)."""
+def tree_hash(root: Path, pattern: str = "*") -> str:
+    """Content hash of every file below root matching `pattern` (names and bytes)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def grader_fingerprint() -> str:
+    """The grader's version and a hash of its own code: a result judged by other probes or checks
+    (a development checkout, a patched install) is not reused."""
+    from grader import __version__
+
+    return f"{__version__}+{tree_hash(Path(__file__).resolve().parent, '*.py')[:16]}"
 
 
 def key(*parts: object) -> str:

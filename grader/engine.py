@@ -19,13 +19,13 @@ from typing import Callable
 from pydantic import ValidationError
 
 from grader import __version__
-from grader.cache import CacheUnavailable, ResultCache, tree_hash
+from grader.cache import CacheUnavailable, ResultCache, grader_fingerprint, tree_hash
 from grader.cache import key as cache_key
 from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
 from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
-from grader.runners import LocalRunner
+from grader.runners import LocalRunner, scratch_root
 from grader.spec import ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, ProbeCall, RunReply
@@ -64,8 +64,8 @@ class Grader:
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
         self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{self.seed}:{spec.id}:{check.name}"))
                        for spec in self.specs for check in spec.checks}
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         self.plan, self.mechanisms = probe_fences([reference])
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root(self.plan.cgroups is not None)))
         if self.plan.drop_to_uid is not None:
             self.scratch.chmod(0o711)   # children dropped to another uid must reach their own box
         self.errors: list[str] = []
@@ -270,7 +270,7 @@ class Grader:
         """What each result depends on: content, spec, reference, grader version, seed, device, limits."""
         if self.cache is None:
             return {}
-        common = (tree_hash(reference.staged), __version__, self.seed, self.options.device, self.options.timeout)
+        common = (tree_hash(reference.staged), grader_fingerprint(), self.seed, self.options.device, self.options.timeout)
         keys = {}
         for index, submission in submissions.items():
             content = tree_hash(submission.staged)

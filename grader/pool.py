@@ -13,6 +13,7 @@ import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from grader.cgroups import Layout, worker_group
 from grader.cgroups import remove as remove_group
@@ -110,11 +111,13 @@ class WorkerPool:
             self.all.append(worker)
         return worker
 
-    def submit(self, job: Job) -> Future[RunReply]:
+    def submit(self, job: Job, after: Callable[[], None] | None = None) -> Future[RunReply]:
+        """Run `job` on the next idle worker; `after` runs once the child is gone, before that
+        worker takes its next job (the box's removal, say)."""
         job = job.model_copy(update={"threads": self.threads})
-        return self.executor.submit(self._run, job)
+        return self.executor.submit(self._run, job, after)
 
-    def _run(self, job: Job) -> RunReply:
+    def _run(self, job: Job, after: Callable[[], None] | None) -> RunReply:
         worker = self.idle.get()
         try:
             reply = worker.run(job)
@@ -123,7 +126,11 @@ class WorkerPool:
             worker = self._start()
             reply = RunReply(worker_error=f"grader worker died while running this job: {error}")
         finally:
-            self.idle.put(worker)
+            try:
+                if after is not None:
+                    after()
+            finally:
+                self.idle.put(worker)
         return reply
 
     def close(self) -> None:

@@ -70,3 +70,12 @@ def test_locked_cache_is_reported_and_bypassed(classroom, gd_only, tmp_path):
         holder.close()
     assert any("cannot be" in notice for notice in report.notices)
     assert [s.score for s in report.submissions] == [9, 0]      # ben: df returns 0; the api alone earns nothing
+
+
+def test_results_of_other_grader_code_are_not_reused(classroom, gd_only, tmp_path, monkeypatch):
+    from grader import engine
+
+    cache = tmp_path / "cache.sqlite"
+    grade(classroom, gd_only, cache=cache)
+    monkeypatch.setattr(engine, "grader_fingerprint", lambda: "0.1.0+patched-probes")
+    assert cached(grade(classroom, gd_only, cache=cache)) == {"ann": False, "ben": False}

@@ -134,3 +134,22 @@ def test_gpu_share_leaves_room_for_every_context():
         fraction = share(card, sharers)
         assert sharers * (fraction * card + CONTEXT_RESERVE) <= card
     assert share(2**30, 16) * 2**30 == pytest.approx(SMALLEST_SHARE)   # a small card: never below the floor
+
+
+def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_path):
+    from grader.runners import LocalRunner
+    from grader.wire import Job
+
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    (staged / "a.py").write_text("open('written.txt', 'w').write('mine')\nprint(open('a.py').read().count('mine'))\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with LocalRunner(1, scratch, None) as runner:
+        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
+                  output_bytes=1000)
+        first = runner.submit(job, staged, "first").result()
+        second = runner.submit(job, staged, "second").result()
+    assert first.exit_code == 0 and second.exit_code == 0, first.stderr
+    assert list(scratch.iterdir()) == []                       # both boxes gone
+    assert sorted(p.name for p in staged.iterdir()) == ["a.py"]  # the staged copy untouched
