@@ -176,7 +176,7 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
                                              f"with at most {PROCESS_LIMIT} processes" if drop else f"children run as uid {os.geteuid()}",
                          how_to_enable="" if drop else
                          "run the grader as root with Python installed where an unprivileged user can read it "
-                         "(/usr/local or a virtual environment outside /root), so children drop to uid 65534"),
+                         "(/usr/local or a virtual environment outside /root), so children drop to unprivileged uids"),
         "cgroups": Mechanism(active=layout is not None,
                              detail=f"cgroup {layout.version}: at most {PROCESS_LIMIT} processes and the exercise's "
                                     "memory per child" if layout else no_cgroups,
