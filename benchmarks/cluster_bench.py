@@ -55,7 +55,7 @@ def main() -> int:
     submission = Submission(student="alice", path=root, root=root)
     find_files(submission, list(specs.values()))
     stage(submission, scratch / "staged-alice")
-    with LocalRunner(args.workers, scratch, grader.plan.cgroups) as local:
+    with LocalRunner(args.workers, grader.plan) as local:
         local_overheads = overheads(local, grader, submission, specs["net1"], args.items)
     with ClusterRunner(f"local:{args.workers}") as cluster:
         cluster_overheads = overheads(cluster, grader, submission, specs["net1"], args.items)

@@ -51,14 +51,21 @@ class ResultCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=2.0)
-            # One small write per graded item: with a write-ahead log a commit needs no flush to disk
-            # (a crash may lose the last results, never the file). Where WAL is refused, the default stays.
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._write_ahead()
             self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
             self.db.commit()
         except (sqlite3.Error, OSError) as error:
             raise CacheUnavailable(f"result cache {path} cannot be used ({error}); grading everything") from None
+
+    def _write_ahead(self) -> None:
+        """One small write per graded item: with a write-ahead log a commit needs no flush to disk
+        (a crash may lose the last results, never the file). Where WAL is refused (a read-only
+        file, a filesystem without shared memory), the default journal stays."""
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            pass
 
     def get(self, entry: str) -> ExerciseResult | None:
         try:

@@ -25,7 +25,7 @@ from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
 from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
-from grader.runners import LocalRunner, scratch_root
+from grader.runners import LocalRunner
 from grader.spec import ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, ProbeCall, RunReply
@@ -65,9 +65,7 @@ class Grader:
         self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{self.seed}:{spec.id}:{check.name}"))
                        for spec in self.specs for check in spec.checks}
         self.plan, self.mechanisms = probe_fences([reference])
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root(self.plan.cgroups is not None)))
-        if self.plan.drop_to_uid is not None:
-            self.scratch.chmod(0o711)   # children dropped to another uid must reach their own box
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))   # unpacked zips and staged copies
         self.errors: list[str] = []
         self.notices: list[str] = []
         self.cache = self.open_cache()
@@ -150,10 +148,10 @@ class Grader:
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
         observations, rejected = self.observations(reply, pending.token)
-        setup = observations.get("__setup__")
-        if setup is not None and setup.error is not None:
-            self.errors.append(f"{submission.student}/{spec.id}: {setup.error.message}")
-            result.status, result.message = "error", f"grader error (not your fault): {setup.error.message}"
+        unready = self.setup_failure(reply, observations.get("__setup__"))
+        if unready:
+            self.errors.append(f"{submission.student}/{spec.id}: {unready}")
+            result.status, result.message = "error", f"grader error (not your fault): {unready}"
             return result
         result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
         if rejected:
@@ -183,6 +181,17 @@ class Grader:
                                              plot=verdict.plot))
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
+
+    @staticmethod
+    def setup_failure(reply: RunReply, setup: Observation | None) -> str | None:
+        """Why the sandbox was not ready for student code, if it was not: the child says so itself,
+        or ended (timed out, was killed) before it could."""
+        if setup is not None:
+            return setup.error.message if setup.error is not None else None
+        ended = ("it ran out of time" if reply.timed_out else f"it was killed by signal {reply.signal}" if reply.signal
+                 else f"it exited with code {reply.exit_code}")
+        tail = reply.stderr.strip().splitlines()[-1:] or [""]
+        return f"the sandboxed child ended before student code ran: {ended} {tail[0]}".strip()
 
     def verdict(self, spec: ExerciseSpec, check, run: Run, reference: Run, reply: RunReply) -> Verdict:
         kind = KINDS[check.kind]
@@ -322,7 +331,7 @@ class Grader:
             from grader.cluster import ClusterRunner
 
             return ClusterRunner(self.options.cluster, gpu=self.options.device == "cuda")
-        return LocalRunner(self.options.workers, self.scratch, self.plan.cgroups)
+        return LocalRunner(self.options.workers, self.plan)
 
     # --- the cache: any failure is a notice, and grading goes on without it ------------------------
     def open_cache(self) -> ResultCache | None:
@@ -358,10 +367,10 @@ class Grader:
         for exercise, item in pending.items():
             reply = item.future.result()
             observations, _ = self.observations(reply, item.token)
-            load, setup = observations.get("__load__"), observations.get("__setup__")
+            load = observations.get("__load__")
             if reply.worker_error or load is None or load.error is not None:
-                failed = setup or load
-                detail = reply.worker_error or (failed.error.message if failed and failed.error else reply.stderr[-500:])
+                detail = (reply.worker_error or self.setup_failure(reply, observations.get("__setup__"))
+                          or (load.error.message if load and load.error else reply.stderr[-500:]))
                 self.errors.append(f"reference {exercise} failed to run: {detail}")
                 continue
             runs[exercise] = Run(observations, reply.stdout)

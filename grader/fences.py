@@ -34,8 +34,9 @@ CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 UNPRIVILEGED_UID = 65534          # "nobody": what an unprivileged user can read is probed as this uid
 # As root, a child runs as CHILD_UIDS + its worker's pid: a uid of its own, so the processes of one
-# child (a fork bomb's) never count against the process limit of a child running beside it.
-CHILD_UIDS = 1_000_000_000
+# child (a fork bomb's) never count against the process limit of a child running beside it. The
+# range starts above systemd's container ranges (up to 0x6FFFFFFF) and below the signed limit.
+CHILD_UIDS = 0x70000000
 PROCESS_LIMIT = 256               # per uid, threads included
 
 
@@ -129,6 +130,20 @@ def own_proc_available() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def child_uid_base(uid_map: Path = Path("/proc/self/uid_map"), pid_max_file: Path = Path("/proc/sys/kernel/pid_max")) -> int:
+    """CHILD_UIDS where this user namespace maps a uid for every possible worker pid; else
+    UNPRIVILEGED_UID, shared by all children (root in a container that maps only 65536 uids)."""
+    try:
+        pid_max = int(pid_max_file.read_text())
+        for line in uid_map.read_text().splitlines():
+            inside, _, count = (int(field) for field in line.split())
+            if inside <= CHILD_UIDS and CHILD_UIDS + pid_max <= inside + count:
+                return CHILD_UIDS
+    except (OSError, ValueError):
+        pass
+    return UNPRIVILEGED_UID
+
+
 def unprivileged_can_run_python(uid: int) -> bool:
     """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
     Not when Python lives under a private home such as /root (pyenv)."""
@@ -149,12 +164,14 @@ def unprivileged_can_run_python(uid: int) -> bool:
 def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
     """What this machine offers, as a plan for the children and a description for the report."""
     root = os.geteuid() == 0
-    drop = root and unprivileged_can_run_python(UNPRIVILEGED_UID)
+    uids = child_uid_base()
+    drop = root and unprivileged_can_run_python(uids)
     abi = landlock_abi()
     no_seccomp = seccomp_available()
     spaces = namespaces_available()
     layout, no_cgroups = cgroups.find()
-    plan = Plan(namespaces=spaces, own_proc=spaces and own_proc_available(), drop_to_uid=CHILD_UIDS if drop else None,
+    own_proc = spaces and own_proc_available()
+    plan = Plan(namespaces=spaces, own_proc=own_proc, drop_to_uid=uids if drop else None,
                 landlock=abi > 0, seccomp=no_seccomp is None, cgroups=layout, hide=[str(p.resolve()) for p in hide])
     mechanisms = {
         "process": Mechanism(active=True, detail="a process per (submission, exercise), own session and process "
@@ -168,12 +185,17 @@ def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
                              how_to_enable="" if no_seccomp is None else
                              f"install libseccomp (Debian/Ubuntu: apt-get install libseccomp2) and pyseccomp ({no_seccomp})"),
         "namespaces": Mechanism(active=spaces, detail="own PID and network namespace" + ("" if root else " in a user namespace")
+                                + ("" if own_proc else "; children on the GPU keep the machine's PID namespace (a /proc "
+                                                       "of their own cannot be mounted here)")
                                 if spaces else "",
                                 how_to_enable="" if spaces else
                                 "allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 "
                                 "(Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu ≥ 23.10), or run as root"),
-        "uid": Mechanism(active=drop, detail=f"children run as uid {CHILD_UIDS} + their worker's pid, a uid each, "
-                                             f"with at most {PROCESS_LIMIT} processes" if drop else f"children run as uid {os.geteuid()}",
+        "uid": Mechanism(active=drop, detail=(f"children run as uid {uids} + their worker's pid, a uid each, with at most "
+                                              f"{PROCESS_LIMIT} processes" if uids == CHILD_UIDS else
+                                              f"children run as uid {uids}, sharing one limit of {PROCESS_LIMIT} processes "
+                                              "(this user namespace maps too few uids to give each worker its own)")
+                         if drop else f"children run as uid {os.geteuid()}",
                          how_to_enable="" if drop else
                          "run the grader as root with Python installed where an unprivileged user can read it "
                          "(/usr/local or a virtual environment outside /root), so children drop to unprivileged uids"),
@@ -230,7 +252,9 @@ def prepare(plan: Plan) -> None:
 
 
 def child_uid(plan: Plan, worker_pid: int) -> int | None:
-    return None if plan.drop_to_uid is None else plan.drop_to_uid + worker_pid
+    if plan.drop_to_uid is None:
+        return None
+    return plan.drop_to_uid + worker_pid if plan.drop_to_uid == CHILD_UIDS else plan.drop_to_uid
 
 
 def apply(plan: Plan, box: str, worker_pid: int, in_namespaces: bool = False, gpu: bool = False) -> None:

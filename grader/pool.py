@@ -111,16 +111,21 @@ class WorkerPool:
             self.all.append(worker)
         return worker
 
-    def submit(self, job: Job, after: Callable[[], None] | None = None) -> Future[RunReply]:
-        """Run `job` on the next idle worker; `after` runs once the child is gone, before that
-        worker takes its next job (the box's removal, say)."""
+    def submit(self, job: Job, before: Callable[[], None] | None = None,
+               after: Callable[[], None] | None = None) -> Future[RunReply]:
+        """Run `job` on the next idle worker. `before` runs once that worker is taken (making the
+        box, say), `after` once the child is gone, before the worker takes its next job."""
         job = job.model_copy(update={"threads": self.threads})
-        return self.executor.submit(self._run, job, after)
+        return self.executor.submit(self._run, job, before, after)
 
-    def _run(self, job: Job, after: Callable[[], None] | None) -> RunReply:
+    def _run(self, job: Job, before: Callable[[], None] | None, after: Callable[[], None] | None) -> RunReply:
         worker = self.idle.get()
         try:
+            if before is not None:
+                before()
             reply = worker.run(job)
+        except OSError as error:   # the box could not be made: a full disk is the grader's problem
+            reply = RunReply(worker_error=f"the private copy could not be made: {error}")
         except WorkerDied as error:
             worker.close()
             worker = self._start()

@@ -47,8 +47,9 @@ def enter(job: Job, stdout_fd: int, stderr_fd: int, keep_fds: list[int]) -> None
     os.dup2(stdout_fd, 1)
     os.dup2(stderr_fd, 2)
     _close_all_but(keep_fds)
+    environment = child_environment(job, job.threads)   # read what is kept before clearing
     os.environ.clear()
-    os.environ.update(child_environment(job, job.threads))
+    os.environ.update(environment)
     os.umask(0o077)
     seconds = int(job.timeout) + 2
     limits = {

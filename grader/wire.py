@@ -33,7 +33,8 @@ class Observation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    check: str = Field(description="Name of the check (or '__load__' for importing/running the file).")
+    check: str = Field(description="Name of the check, '__load__' for importing/running the file, or "
+                                   "'__setup__' for the sandbox's set-up before it.")
     phase: Phase
     value: JsonValue = Field(None, description="Plain data returned by the probe (numbers, lists, strings, dicts).")
     error: ErrorInfo | None = None

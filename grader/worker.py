@@ -90,8 +90,10 @@ def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool, wo
 
 
 def _set_up(job: Job, in_namespaces: bool, worker_pid: int, emit) -> bool:
-    """Fences, threads and the GPU share, before any student code. A failure here is the
-    grader's (or the machine's): it is sent as the `__setup__` observation, never as the student's."""
+    """Fences, threads and the GPU share, before any student code. The `__setup__` observation
+    says how it went, always, before student code runs: a failure here is the grader's (or the
+    machine's), never the student's, and the first word on a check being final, student code
+    cannot claim one afterwards."""
     from grader import gpu
     from grader.harness import error_info
     from grader.wire import ErrorInfo, Observation
@@ -107,6 +109,7 @@ def _set_up(job: Job, in_namespaces: bool, worker_pid: int, emit) -> bool:
         info = error_info(error, Path(job.box))
         emit(Observation(check="__setup__", phase="run", error=ErrorInfo(type="GraderError", message=f"{info.type}: {info.message}")))
         return False
+    emit(Observation(check="__setup__", phase="run"))
     return True
 
 

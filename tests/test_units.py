@@ -108,6 +108,11 @@ class Net:
 
     def backward(self):
         return 1
+
+def grad(f, p, step=0.01):
+    raise NotImplementedError
+
+grad = df                            # the answer arrived by assignment
 '''
 
 
@@ -116,13 +121,17 @@ class Net:
     pytest.param("df", False, id="last-definition-wins"),
     pytest.param("Net.forward", True, id="method-placeholder"),
     pytest.param("Net", False, id="class-partly-written"),
+    pytest.param("grad", False, id="placeholder-replaced-by-an-assignment"),
     pytest.param("missing", False, id="not-defined-in-the-file"),
 ])
 def test_starter_placeholders_found_from_source(tmp_path, name, stub):
-    from grader.probes.common import Definitions
+    from grader.probes.common import Definitions, lookup
 
     (tmp_path / "gd.py").write_text(STUB_SOURCE)
-    assert Definitions(tmp_path / "gd.py").is_stub(name) is stub
+    namespace = {}
+    exec(compile(STUB_SOURCE, str(tmp_path / "gd.py"), "exec"), namespace)
+    value = lookup(namespace, name) if name != "missing" else None
+    assert Definitions(tmp_path / "gd.py").is_stub(name, value) is stub
 
 
 def test_gpu_share_leaves_room_for_every_context():
@@ -143,13 +152,55 @@ def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_pat
     staged = tmp_path / "staged"
     staged.mkdir()
     (staged / "a.py").write_text("open('written.txt', 'w').write('mine')\nprint(open('a.py').read().count('mine'))\n")
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    with LocalRunner(1, scratch, None) as runner:
+    with LocalRunner(1) as runner:
         job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
                   output_bytes=1000)
-        first = runner.submit(job, staged, "first").result()
-        second = runner.submit(job, staged, "second").result()
-    assert first.exit_code == 0 and second.exit_code == 0, first.stderr
-    assert list(scratch.iterdir()) == []                       # both boxes gone
-    assert sorted(p.name for p in staged.iterdir()) == ["a.py"]  # the staged copy untouched
+        first = runner.submit(job, staged, "first")
+        second = runner.submit(job, staged, "second")
+        assert first.result().exit_code == 0 and second.result().exit_code == 0, first.result().stderr
+        assert list(runner.boxes.iterdir()) == []                 # each box gone once its child is
+    assert not runner.boxes.exists()
+    assert sorted(p.name for p in staged.iterdir()) == ["a.py"]   # the staged copy untouched
+
+
+def test_a_box_that_cannot_be_made_is_the_graders_error(tmp_path):
+    from grader.runners import LocalRunner
+    from grader.wire import Job
+
+    with LocalRunner(1) as runner:
+        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
+                  output_bytes=1000)
+        reply = runner.submit(job, tmp_path / "no-such-folder", "box").result()
+    assert reply.worker_error.startswith("the private copy could not be made")
+
+
+@pytest.mark.parametrize("uid_map, base", [
+    pytest.param("         0          0 4294967295\n", "own", id="host"),
+    pytest.param("         0     100000      65536\n", "shared", id="container-with-65536-uids"),
+])
+def test_children_get_uids_of_their_own_only_where_the_namespace_maps_them(tmp_path, uid_map, base):
+    from grader.fences import CHILD_UIDS, UNPRIVILEGED_UID, child_uid_base
+
+    (tmp_path / "uid_map").write_text(uid_map)
+    (tmp_path / "pid_max").write_text("4194304\n")
+    expected = CHILD_UIDS if base == "own" else UNPRIVILEGED_UID
+    assert child_uid_base(tmp_path / "uid_map", tmp_path / "pid_max") == expected
+
+
+def test_kept_variables_reach_the_child_and_nothing_else(tmp_path, monkeypatch):
+    from grader.runners import LocalRunner
+    from grader.wire import Job
+
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("GRADER_TEST_SECRET", "hunter2")
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    (staged / "a.py").write_text("import os\nprint(sorted(os.environ.items()))\n")
+    with LocalRunner(1) as runner:
+        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
+                  output_bytes=10000)
+        reply = runner.submit(job, staged, "box").result()
+    [printed] = [o.output for o in (Observation.model_validate_json(line.split(" ", 1)[1]) for line in reply.lines)
+                 if o.check == "__load__"]
+    assert "('LANG', 'C.UTF-8')" in printed and "('PATH'," in printed
+    assert "hunter2" not in printed and "('CUDA_VISIBLE_DEVICES', '')" in printed

@@ -27,7 +27,7 @@ def api(ctx, params) -> dict:
         except (KeyError, AttributeError):
             found[name] = {"present": False}
             continue
-        entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": definitions.is_stub(name)}
+        entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": definitions.is_stub(name, value)}
         try:
             entry["parameters"] = list(inspect.signature(value).parameters)
         except (TypeError, ValueError):
@@ -61,14 +61,24 @@ class Definitions:
             body = node.body if isinstance(node, ast.ClassDef) else []
         return node
 
-    def is_stub(self, dotted: str) -> bool:
+    def is_stub(self, dotted: str, value: Any) -> bool:
         """A function whose body (past its docstring) is only `raise NotImplementedError(...)`, or
-        a class made of such methods: the starter's placeholder, not an answer."""
+        a class made of such methods: the starter's placeholder, not an answer. Only when `value`,
+        the object in effect, is the one that definition made (not a later assignment or import)."""
         node = self.find(dotted)
         if isinstance(node, ast.ClassDef):
             methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            return bool(methods) and all(_raises_not_implemented(m) for m in methods)
-        return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node)
+            members = getattr(value, "__dict__", {})
+            return bool(methods) and all(_raises_not_implemented(m) and _made_by(members.get(m.name), m) for m in methods)
+        return (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node)
+                and _made_by(value, node))
+
+
+def _made_by(value: Any, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Was this function object compiled from this definition (its first line, or a decorator's)?"""
+    code = getattr(inspect.unwrap(value), "__code__", None) if callable(value) else None
+    lines = {node.lineno, *(decorator.lineno for decorator in node.decorator_list)}
+    return code is not None and code.co_firstlineno in lines
 
 
 def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
