@@ -234,7 +234,7 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--regression", action="store_true", help="students with both regression files")
-    parser.add_argument("--rounds", type=int, default=3, help="floor and grading measured alternately this often; the median round is reported")
+    parser.add_argument("--rounds", type=int, default=5, help="floor and grading measured alternately this often; the median round is reported")
     parser.add_argument("--skip-fresh", action="store_true", help="skip the fresh-interpreter floor (slow)")
     args = parser.parse_args()
     specs = load_specs(ROOT / "assignments")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import math
 import re
 from typing import Any
@@ -66,15 +67,23 @@ def select(lines: list[str], pattern: str | None) -> list[str]:
     return [line for line in lines if re.search(pattern, line)] if pattern else lines
 
 
-def match_lines(student: list[str], expected: list[str], tolerance: Tolerance) -> tuple[int, str | None]:
+@functools.lru_cache(maxsize=64)
+def expected_lines(printed: str, pattern: str | None) -> tuple[tuple[str, str, tuple[float, ...]], ...]:
+    """The reference's lines that carry figures, parsed once per run (every student is held to them):
+    a label line without numbers (the notes' own typo 'net.backwward()', say) is held against no one."""
+    parsed = ((line, *parse_line(line)) for line in select(printed.splitlines(), pattern))
+    return tuple((line, skeleton, tuple(values)) for line, skeleton, values in parsed if values)
+
+
+def match_lines(student: list[str], expected: tuple[tuple[str, str, tuple[float, ...]], ...],
+                tolerance: Tolerance) -> tuple[int, str | None]:
     """Find the expected lines in order among the student's; (how many found, first miss explained)."""
     parsed = [parse_line(line) for line in student]
     by_skeleton: dict[str, list[int]] = {}     # only lines of the same text can match: look only at those
     for index, (skeleton, _) in enumerate(parsed):
         by_skeleton.setdefault(skeleton, []).append(index)
     position, found, first_miss = 0, 0, None
-    for line in expected:
-        skeleton, values = parse_line(line)
+    for line, skeleton, values in expected:
         candidates = by_skeleton.get(skeleton, [])
         hit = next((index for index in candidates[bisect.bisect_left(candidates, position):]
                     if len(parsed[index][1]) == len(values)
@@ -119,9 +128,7 @@ class Output(Kind):
         printed_mine = mine.value.get("printed", "") if source else mine.output
         printed_theirs = theirs.value.get("printed", "") if source else theirs.output
         pattern = check.options.get("pattern")
-        # The figures are what is compared: a label line without numbers (the notes' own typo
-        # 'net.backwward()', say) is not held against anyone.
-        want = [line for line in select(printed_theirs.splitlines(), pattern) if parse_line(line)[1]]
+        want = expected_lines(printed_theirs, pattern)
         have = select(printed_mine.splitlines(), None)
         if not want:
             raise ReferenceFailure(f"reference printed no line for {check.name!r} (pattern {pattern!r})")

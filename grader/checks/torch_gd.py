@@ -32,7 +32,7 @@ class ScalarDescent(CaseKind):
 
     def inputs(self, check, rng):
         return {"cases": [{"x0": round(rng.uniform(-3, 3), 4), "target": round(rng.uniform(-3, 3), 4),
-                           "loops": 60, "lr": 0.05} for _ in range(int(check.options.get("cases", 2)))]}
+                           "loops": 30, "lr": 0.05} for _ in range(int(check.options.get("cases", 2)))]}
 
     def judge_case(self, check, case, mine, theirs):
         difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
@@ -71,7 +71,7 @@ class ListDescent(CaseKind):
             cases.append({"p0": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
                           "targets": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
                           "weights": [round(rng.uniform(0.5, 2), 3) for _ in range(count)],
-                          "loops": 60, "lr": 0.05})
+                          "loops": 30, "lr": 0.05})
         return {"cases": cases}
 
     def judge_case(self, check, case, mine, theirs):
