@@ -67,6 +67,13 @@ class ResultCache:
         except sqlite3.Error:
             pass
 
+    def empty(self) -> bool:
+        """Nothing stored yet (or nothing readable): every item will run."""
+        try:
+            return self.db.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            return True
+
     def get(self, entry: str) -> ExerciseResult | None:
         try:
             row = self.db.execute("SELECT result FROM results WHERE key = ?", (entry,)).fetchone()

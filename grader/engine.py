@@ -5,6 +5,7 @@ reference's observations, and turns the plain data children send into verdicts.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import secrets
@@ -230,6 +231,8 @@ class Grader:
     def grade(self, target: Path, progress: Progress | None = None) -> ClassReport:
         started = time.monotonic()
         results: dict[int, SubmissionResult] = {}
+        # With nothing to reuse, the workers import torch while the submissions are staged and hashed.
+        early = self.runner() if self.cache is None or self.cache.empty() else None
         try:
             reference = Submission(student="reference", path=self.reference, root=self.reference)
             find_files(reference, self.specs)
@@ -238,8 +241,10 @@ class Grader:
             keys = self.cache_keys(reference, submissions)
             to_run = self.reuse(submissions, keys, results)
             if to_run:
-                self.run(reference, to_run, keys, results, progress)
+                self.run(reference, to_run, keys, results, progress, early)
         finally:
+            if early is not None:
+                early.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
             if self.cache is not None:
                 self.cache.close()
@@ -303,9 +308,11 @@ class Grader:
                     to_run.append((index, submission, spec))
         return to_run
 
-    def run(self, reference: Submission, to_run, keys, results, progress: Progress | None) -> None:
+    def run(self, reference: Submission, to_run, keys, results, progress: Progress | None, runner=None) -> None:
         needed = {spec.id for _, _, spec in to_run}
-        with self.runner() as runner:
+        with contextlib.ExitStack() as stack:
+            if runner is None:
+                runner = stack.enter_context(self.runner())
             reference_pending = {p.spec.id: p for p in self.submit(runner, reference, -1, needed)}
             pending = [(index, p) for index, submission, spec in to_run
                        for p in self.submit(runner, submission, index, {spec.id})]
