@@ -145,16 +145,21 @@ def test_gpu_share_leaves_room_for_every_context():
     assert share(2**30, 16) * 2**30 == pytest.approx(SMALLEST_SHARE)   # a small card: never below the floor
 
 
+def run_script(source: str, folder):
+    """One script item, as a runner gives it to a warm worker: a staged copy holding a.py."""
+    staged = folder / "staged"
+    staged.mkdir(exist_ok=True)
+    (staged / "a.py").write_text(source)
+    job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
+              output_bytes=10000)
+    return staged, job
+
+
 def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_path):
     from grader.runners import LocalRunner
-    from grader.wire import Job
 
-    staged = tmp_path / "staged"
-    staged.mkdir()
-    (staged / "a.py").write_text("open('written.txt', 'w').write('mine')\nprint(open('a.py').read().count('mine'))\n")
+    staged, job = run_script("open('written.txt', 'w').write('mine')\nprint(open('a.py').read().count('mine'))\n", tmp_path)
     with LocalRunner(1) as runner:
-        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
-                  output_bytes=1000)
         first = runner.submit(job, staged, "first")
         second = runner.submit(job, staged, "second")
         assert first.result().exit_code == 0 and second.result().exit_code == 0, first.result().stderr
@@ -165,11 +170,9 @@ def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_pat
 
 def test_a_box_that_cannot_be_made_is_the_graders_error(tmp_path):
     from grader.runners import LocalRunner
-    from grader.wire import Job
 
+    _, job = run_script("", tmp_path)
     with LocalRunner(1) as runner:
-        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
-                  output_bytes=1000)
         reply = runner.submit(job, tmp_path / "no-such-folder", "box").result()
     assert reply.worker_error.startswith("the private copy could not be made")
 
@@ -189,16 +192,11 @@ def test_children_get_uids_of_their_own_only_where_the_namespace_maps_them(tmp_p
 
 def test_kept_variables_reach_the_child_and_nothing_else(tmp_path, monkeypatch):
     from grader.runners import LocalRunner
-    from grader.wire import Job
 
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("GRADER_TEST_SECRET", "hunter2")
-    staged = tmp_path / "staged"
-    staged.mkdir()
-    (staged / "a.py").write_text("import os\nprint(sorted(os.environ.items()))\n")
+    staged, job = run_script("import os\nprint(sorted(os.environ.items()))\n", tmp_path)
     with LocalRunner(1) as runner:
-        job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
-                  output_bytes=10000)
         reply = runner.submit(job, staged, "box").result()
     [printed] = [o.output for o in (Observation.model_validate_json(line.split(" ", 1)[1]) for line in reply.lines)
                  if o.check == "__load__"]
