@@ -37,6 +37,14 @@ class Plot(BaseModel):
     style: Literal["line", "points"] = "line"
     log_y: bool = False
 
+    @classmethod
+    def against_reference(cls, title: str, mine: list[float], theirs: list[float], x_label: str = "step",
+                          y_label: str = "loss", log_y: bool = True) -> Plot:
+        """The student's curve and the reference's, one point per step."""
+        return cls(title=title, x_label=x_label, y_label=y_label, log_y=log_y,
+                   series=[Series(label="yours", x=list(range(len(mine))), y=mine),
+                           Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+
 
 class CheckResult(BaseModel):
     name: str

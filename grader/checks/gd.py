@@ -6,7 +6,7 @@ import math
 from grader.checks.base import CaseKind
 from grader.compare import fmt, numbers
 from grader.functions import Smooth
-from grader.report import Plot, Series
+from grader.report import Plot
 
 
 def smooth_params(rng, dims: int) -> dict:
@@ -120,7 +120,5 @@ class Descent(CaseKind):
 
     def plot(self, check, params, got, expected):
         mine, theirs = got[0].get("curve", []), expected[0].get("curve", [])
-        return Plot(title=f"f at each evaluation of gradientDescendent from p0={params['cases'][0]['p0']}",
-                    x_label="evaluation of f (thinned)", y_label="f(p)", log_y=True,
-                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
-                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+        return Plot.against_reference(f"f at each evaluation of gradientDescendent from p0={params['cases'][0]['p0']}",
+                                      mine, theirs, x_label="evaluation of f (thinned)", y_label="f(p)")

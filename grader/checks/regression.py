@@ -44,9 +44,7 @@ class RegressionDescent(Kind):
 
     def plot(self, check, params, got, expected):
         mine, theirs = got["curve"], expected["curve"]
-        return Plot(title=f"loss of GD towards {params['coefficients']}", x_label="step", y_label="loss", log_y=True,
-                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
-                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+        return Plot.against_reference(f"loss of GD towards {params['coefficients']}", mine, theirs)
 
 
 class Checkpoint(Kind):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
-from grader.report import Plot, Series
+from grader.report import Plot
 
 HINT_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-6)
 
@@ -42,9 +42,7 @@ class ScalarDescent(CaseKind):
     def plot(self, check, params, got, expected):
         case = params["cases"][0]
         mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
-        return Plot(title=f"loss of GD from x0={case['x0']} on (x - {case['target']})²", x_label="step", y_label="loss", log_y=True,
-                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
-                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+        return Plot.against_reference(f"loss of GD from x0={case['x0']} on (x - {case['target']})²", mine, theirs)
 
     def cause(self, case: dict, curve: list[float]) -> str:
         if not curve:
@@ -89,9 +87,7 @@ class ListDescent(CaseKind):
     def plot(self, check, params, got, expected):
         case = params["cases"][0]
         mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
-        return Plot(title=f"loss of GD from {case['p0']}", x_label="step", y_label="loss", log_y=True,
-                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
-                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+        return Plot.against_reference(f"loss of GD from {case['p0']}", mine, theirs)
 
 
 class ShiftedStart(Kind):
@@ -119,6 +115,5 @@ class ShiftedStart(Kind):
         mine, theirs = got.get("norms") or [], expected.get("norms") or []
         if not theirs:
             return None
-        return Plot(title="‖x‖ at each step from the shifted start (torch.norm calls)", x_label="step", y_label="‖x‖",
-                    series=[Series(label="yours", x=list(range(len(mine))), y=mine),
-                            Series(label="reference", x=list(range(len(theirs))), y=theirs)])
+        return Plot.against_reference("‖x‖ at each step from the shifted start (torch.norm calls)", mine, theirs,
+                                      y_label="‖x‖", log_y=False)
