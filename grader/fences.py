@@ -20,6 +20,7 @@ import site
 import socket
 import sys
 from pathlib import Path
+from typing import Callable
 
 from pydantic import BaseModel, Field
 
@@ -50,6 +51,11 @@ class Plan(BaseModel):
     seccomp: bool = False
     cgroups: Layout | None = Field(None, description="Where each child's memory and process limits go.")
     hide: list[str] = Field(default_factory=list, description="Folders no child may read (reference/, the class).")
+
+    def pid_namespace(self, gpu: bool) -> bool:
+        """Does a child get its own PID namespace? One on the GPU only where it can mount its own
+        /proc there: the driver looks the process up in /proc by the PID it is told."""
+        return self.namespaces and (not gpu or self.own_proc)
 
 
 class Mechanism(BaseModel):
@@ -97,37 +103,34 @@ def namespace_flags() -> int:
     return flags if os.geteuid() == 0 else flags | CLONE_NEWUSER
 
 
-def namespaces_available() -> bool:
-    """Try unsharing in a throwaway child: only that proves the kernel and its policy allow it."""
+def _succeeds_in_child(attempt: Callable[[], bool]) -> bool:
+    """Run `attempt` in a throwaway child: only trying proves what the kernel and its policy allow,
+    and whatever the attempt changes (namespaces, uid, mounts) ends with the child."""
     pid = os.fork()
     if pid == 0:
-        code = 0 if _libc().unshare(namespace_flags()) == 0 else 1
-        os._exit(code)
+        try:
+            os._exit(0 if attempt() else 1)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
+
+
+def namespaces_available() -> bool:
+    return _succeeds_in_child(lambda: _libc().unshare(namespace_flags()) == 0)
 
 
 def own_proc_available() -> bool:
     """Can a child in new PID and mount namespaces mount the /proc that shows them? (Not where
     /proc is partly covered, as in many containers, for a user without root.)"""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            if _libc().unshare(namespace_flags() | CLONE_NEWNS) != 0:
-                os._exit(1)
-            inner = os.fork()
-            if inner == 0:
-                try:
-                    _mount_own_proc()
-                    os._exit(0)
-                except BaseException:  # noqa: BLE001
-                    os._exit(1)
-            _, status = os.waitpid(inner, 0)
-            os._exit(os.waitstatus_to_exitcode(status))
-        except BaseException:  # noqa: BLE001
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    def mount() -> bool:
+        _mount_own_proc()
+        return True
+
+    def in_new_namespaces() -> bool:   # the mount is tried by PID 1 of the new PID namespace
+        return _libc().unshare(namespace_flags() | CLONE_NEWNS) == 0 and _succeeds_in_child(mount)
+
+    return _succeeds_in_child(in_new_namespaces)
 
 
 def child_uid_base(uid_map: Path = Path("/proc/self/uid_map"), pid_max_file: Path = Path("/proc/sys/kernel/pid_max")) -> int:
@@ -147,18 +150,13 @@ def child_uid_base(uid_map: Path = Path("/proc/self/uid_map"), pid_max_file: Pat
 def unprivileged_can_run_python(uid: int) -> bool:
     """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
     Not when Python lives under a private home such as /root (pyenv)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            ok = all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots(()) if os.path.isdir(path))
-            os._exit(0 if ok else 1)
-        except BaseException:  # noqa: BLE001
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    def as_uid() -> bool:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        return all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots(()) if os.path.isdir(path))
+
+    return _succeeds_in_child(as_uid)
 
 
 def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
@@ -225,9 +223,7 @@ class WorkerNamespaces:
         self.own_pid_namespace: int | None = None
 
     def usable(self, plan: Plan, gpu: bool = False) -> bool:
-        """A CUDA child may live in a PID namespace only if it can mount its own /proc there:
-        the driver looks the process up in /proc by the PID it is told."""
-        return plan.namespaces and os.geteuid() == 0 and (not gpu or plan.own_proc)
+        return os.geteuid() == 0 and plan.pid_namespace(gpu)
 
     def before_fork(self) -> None:
         libc = _libc()
@@ -265,10 +261,10 @@ def apply(plan: Plan, box: str, worker_pid: int, in_namespaces: bool = False, gp
     if plan.cgroups is not None:
         # In its worker's group, the child, not the worker, is the one to go when memory runs out.
         Path("/proc/self/oom_score_adj").write_text("1000")
-    own_pid_namespace = not gpu or plan.own_proc
+    own_pid_namespace = plan.pid_namespace(gpu)
     if plan.namespaces and not in_namespaces:
         _enter_namespaces(own_pid_namespace, own_mounts=gpu and own_pid_namespace)
-    if gpu and plan.namespaces and own_pid_namespace:
+    if gpu and own_pid_namespace:
         if in_namespaces and _libc().unshare(CLONE_NEWNS) != 0:
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
         _mount_own_proc()

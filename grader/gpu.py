@@ -39,8 +39,7 @@ def share(total_bytes: int, sharers: int) -> float:
 
 def device_files() -> list[str]:
     """The driver's device nodes a CUDA child must open (and ioctl) under Landlock."""
-    found = [str(path) for path in Path("/dev").glob("nvidia*")]
-    return sorted(found)
+    return sorted(str(path) for path in Path("/dev").glob("nvidia*"))
 
 
 def claim_share(sharers: int) -> float:
