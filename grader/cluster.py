@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import secrets
 import shutil
 import tempfile
 import threading
 import zipfile
 from pathlib import Path
 
-from grader.wire import Job, RunReply
+from grader.driver import Item
+from grader.wire import RunReply
 
 RETRIES = 2
 
@@ -53,8 +55,9 @@ def _worker_side():
         return _local.pool, _local.plan
 
 
-def run_item(job_json: str, content: bytes, digest: str) -> str:
-    """Run one work item on this Dask worker; returns the RunReply as JSON."""
+def run_item(item_json: str, content: bytes, digest: str) -> str:
+    """Drive one work item on this Dask worker (its warm worker forks the child; this process
+    asks the requests, never beside student code); returns the RunReply as JSON."""
     if hashlib.sha256(content).hexdigest() != digest:
         return RunReply(worker_error="submission content arrived damaged (hash mismatch)").model_dump_json()
     pool, plan = _worker_side()
@@ -64,8 +67,9 @@ def run_item(job_json: str, content: bytes, digest: str) -> str:
             archive.extractall(box)      # made by pack() in the grading process: trusted
         if plan.drop_to_uid is not None:
             os.chmod(box, 0o711)
-        job = Job.model_validate_json(job_json).model_copy(update={"box": str(box), "fences": plan})
-        return pool.submit(job).result().model_dump_json()
+        item = Item.model_validate_json(item_json)
+        job = item.job.model_copy(update={"box": str(box), "fences": plan})
+        return pool.submit(item.model_copy(update={"job": job})).result().model_dump_json()
     finally:
         shutil.rmtree(box, ignore_errors=True)
 
@@ -115,10 +119,10 @@ class ClusterRunner:
             self.packed[staged] = (data, digest)
         return self.packed[staged]
 
-    def submit(self, job: Job, staged: Path, name: str) -> ClusterFuture:
+    def submit(self, item: Item, staged: Path, name: str) -> ClusterFuture:
         data, digest = self.content(staged)
-        resources = {"GPU": 1} if job.device == "cuda" else None
-        future = self.client.submit(run_item, job.model_dump_json(), data, digest, key=f"grade-{name}-{job.token[:8]}",
+        resources = {"GPU": 1} if item.job.device == "cuda" else None
+        future = self.client.submit(run_item, item.model_dump_json(), data, digest, key=f"grade-{name}-{secrets.token_hex(4)}",
                                     retries=RETRIES, pure=False, resources=resources)
         return ClusterFuture(future)
 

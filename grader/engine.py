@@ -6,32 +6,67 @@ reference's observations, and turns the plain data children send into verdicts.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import random
-import secrets
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pydantic import ValidationError
-
 from grader import __version__
 from grader.cache import CacheUnavailable, ResultCache, grader_fingerprint, tree_hash
 from grader.cache import key as cache_key
 from grader.checks import KINDS, ReferenceFailure, Run, Verdict
+from grader.driver import Call, Item
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
 from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
-from grader.wire import Job, Observation, ProbeCall, RunReply
+from grader.wire import Job, Observation, RunReply
 
 OUTPUT_BYTES = 256 * 1024
+JUDGE_SECONDS = 20.0      # one check's judging; past it the item is the grader's error, not a hang
+
+
+class JudgeTimeout(BaseException):
+    """A judge ran past JUDGE_SECONDS (on data no judge should take that long over)."""
+
+
+@contextlib.contextmanager
+def judge_time_limit(seconds: float):
+    """SIGALRM where it can be used (the main thread, as in `grade`); elsewhere no limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise JudgeTimeout(f"judging took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def inputs_seed(seed: int, content: str, secret: bytes) -> int:
+    """The seed the inputs are drawn from when a student sees the run: an HMAC of the run's seed
+    and the submission's content under the instructor's secret. Any change to the code draws new
+    inputs (answers remembered from one run's feedback are worth nothing in the next), yet the
+    instructor, holding the secret, reproduces any run from its seed and the same files."""
+    digest = hmac.new(secret, f"{seed}:{content}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 @dataclass
@@ -44,6 +79,8 @@ class Options:
     exercises: list[str] = field(default_factory=list)  # restrict to these ids
     cache: Path | None = None             # SQLite file of earlier results; None: grade everything
     cluster: str | None = None            # Dask scheduler address, or "local:N" for a LocalCluster
+    secret: bytes = b""                   # the instructor's key for inputs drawn per submission content
+    per_content: bool | None = None       # inputs from seed and content (None: when grading one submission)
 
 
 @dataclass
@@ -51,7 +88,6 @@ class Pending:
     submission: Submission
     spec: ExerciseSpec
     future: Future[RunReply]
-    token: str
 
 
 Progress = Callable[[int, int, str], None]
@@ -63,30 +99,35 @@ class Grader:
         self.reference = reference
         self.options = options
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
-        self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{self.seed}:{spec.id}:{check.name}"))
-                       for spec in self.specs for check in spec.checks}
+        self.draw_inputs(self.seed)
+        self.content_keyed = False
         self.plan, self.mechanisms = probe_fences([reference])
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))   # unpacked zips and staged copies
         self.errors: list[str] = []
         self.notices: list[str] = []
         self.cache = self.open_cache()
 
+    def draw_inputs(self, seed: int) -> None:
+        self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{seed}:{spec.id}:{check.name}"))
+                       for spec in self.specs for check in spec.checks}
+
     @property
     def isolation(self) -> Isolation:
         return isolation(self.plan, self.mechanisms, self.specs)
 
     # --- jobs -------------------------------------------------------------------------------
-    def job(self, submission: Submission, spec: ExerciseSpec) -> Job:
+    def job(self, submission: Submission, spec: ExerciseSpec) -> Item:
         """The work item; its box is set by the runner that gives it a private copy."""
         file = submission.files[spec.id]
         paths = sorted({str(submission.files[need].parent) for need in spec.needs if need in submission.files})
-        calls = [ProbeCall(check=check.name, probe=KINDS[check.kind].probe, params=self.params[(spec.id, check.name)])
+        calls = [Call(check=check.name, probe=KINDS[check.kind].probe, params=self.params[(spec.id, check.name)])
                  for check in spec.checks if KINDS[check.kind].probe]
         device = "cuda" if self.options.device == "cuda" and spec.device == "auto" else "cpu"
         timeout = self.options.timeout or spec.timeout
-        return Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths, checks=calls,
-                   timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
-                   output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan)
+        job = Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths,
+                  timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
+                  output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan)
+        return Item(job=job, calls=calls)
 
     def gpu_sharers(self) -> int:
         """How many children may hold the GPU at once: one per local worker, or per worker of a
@@ -116,29 +157,11 @@ class Grader:
                 note = submission.encoding_notes.get(str(submission.files[exercise]))
                 if note:
                     submission.exercise_warnings.setdefault(spec.id, []).append(note)
-            job = self.job(submission, spec).model_copy(update={"token": secrets.token_hex(16)})
-            future = runner.submit(job, submission.staged, f"{index}-{spec.id}")
-            pending.append(Pending(submission, spec, future, job.token))
+            future = runner.submit(self.job(submission, spec), submission.staged, f"{index}-{spec.id}")
+            pending.append(Pending(submission, spec, future))
         return pending
 
     # --- judging ----------------------------------------------------------------------------
-    def observations(self, reply: RunReply, token: str) -> tuple[dict[str, Observation], int]:
-        """The genuine observations (lines carrying the job's token), and how many lines were not."""
-        found: dict[str, Observation] = {}
-        rejected = 0
-        for line in reply.lines:
-            head, _, body = line.partition(" ")
-            if not secrets.compare_digest(head, token):
-                rejected += 1
-                continue
-            try:
-                observation = Observation.model_validate_json(body)
-            except ValidationError:
-                rejected += 1
-                continue
-            found.setdefault(observation.check, observation)   # the first word on a check is final
-        return found, rejected
-
     def judge(self, pending: Pending, reply: RunReply, reference: Run | None) -> ExerciseResult:
         submission, spec = pending.submission, pending.spec
         result = ExerciseResult(exercise=spec.id, status="graded", score=0.0, max_score=spec.max_score,
@@ -148,7 +171,7 @@ class Grader:
             self.errors.append(f"{submission.student}/{spec.id}: {reply.worker_error}")
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
-        observations, rejected = self.observations(reply, pending.token)
+        observations, rejected = reply.observations, reply.rejected
         unready = self.setup_failure(reply, observations.get("__setup__"))
         if unready:
             self.errors.append(f"{submission.student}/{spec.id}: {unready}")
@@ -156,7 +179,7 @@ class Grader:
             return result
         result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
         if rejected:
-            result.warnings.append(f"{rejected} result line(s) not written by the grader's harness were ignored")
+            result.warnings.append(f"{rejected} line(s) written to the grader's answer pipe answered no request and were ignored")
         load = observations.get("__load__")
         result.output = (load.output if load else reply.stdout)[:OUTPUT_BYTES]
         if load is None or load.error is not None:
@@ -170,7 +193,17 @@ class Grader:
         run = Run(observations, reply.stdout)
         verdicts: dict[str, Verdict] = {}
         for check in spec.checks:
-            verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
+            try:
+                with judge_time_limit(JUDGE_SECONDS):
+                    verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
+            except ReferenceFailure:
+                raise
+            except (Exception, JudgeTimeout) as error:   # noqa: BLE001 - the grader's failure, never the student's
+                problem = f"check {check.name!r} could not be judged ({type(error).__name__}: {str(error)[:300]})"
+                self.errors.append(f"{submission.student}/{spec.id}: {problem}")
+                result.status, result.message = "error", f"grader error (not your fault): {problem}"
+                result.checks, result.score = [], 0.0
+                return result
         for check in spec.checks:
             verdict = verdicts[check.name]
             missing = [name for name in check.requires if verdicts[name].status != "passed"]
@@ -198,13 +231,7 @@ class Grader:
         kind = KINDS[check.kind]
         if kind.probe and run.get(check.name) is None and reply.timed_out:
             return Verdict("timeout", 0.0, f"the whole run hit its {self.options.timeout or spec.timeout:g} s limit before this check")
-        try:
-            return kind.judge_run(check, self.params[(spec.id, check.name)], run, reference)
-        except ReferenceFailure:
-            raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-            return Verdict("error", 0.0, f"the check's result could not be read ({type(error).__name__}: {error}); "
-                                         "did the code replace or break Python's built-ins?")
+        return kind.judge_run(check, self.params[(spec.id, check.name)], run, reference)
 
     def failed_load(self, spec: ExerciseSpec, reply: RunReply, load: Observation | None) -> tuple[str, str]:
         what = "importing" if spec.kind == "module" else "running"
@@ -237,7 +264,13 @@ class Grader:
             reference = Submission(student="reference", path=self.reference, root=self.reference)
             find_files(reference, self.specs)
             stage(reference, self.scratch / "staged-reference")
-            submissions = self.prepare_all(list_submissions(target, self.specs, self.options.mode), results)
+            paths = list_submissions(target, self.specs, self.options.mode)
+            submissions = self.prepare_all(paths, results)
+            per_content = self.options.per_content if self.options.per_content is not None else paths == [target]
+            if per_content and len(submissions) == 1:
+                [only] = submissions.values()
+                self.draw_inputs(inputs_seed(self.seed, tree_hash(only.staged), self.options.secret))
+                self.content_keyed = True
             keys = self.cache_keys(reference, submissions)
             to_run = self.reuse(submissions, keys, results)
             if to_run:
@@ -245,6 +278,7 @@ class Grader:
         finally:
             if early is not None:
                 early.close()
+                self.notices.extend(getattr(early, "problems", []))
             shutil.rmtree(self.scratch, ignore_errors=True)
             if self.cache is not None:
                 self.cache.close()
@@ -312,7 +346,9 @@ class Grader:
         needed = {spec.id for _, _, spec in to_run}
         with contextlib.ExitStack() as stack:
             if runner is None:
-                runner = stack.enter_context(self.runner())
+                runner = self.runner()
+                stack.callback(lambda: self.notices.extend(getattr(runner, "problems", [])))
+                stack.enter_context(runner)
             reference_pending = {p.spec.id: p for p in self.submit(runner, reference, -1, needed)}
             pending = [(index, p) for index, submission, spec in to_run
                        for p in self.submit(runner, submission, index, {spec.id})]
@@ -373,7 +409,7 @@ class Grader:
         runs = {}
         for exercise, item in pending.items():
             reply = item.future.result()
-            observations, _ = self.observations(reply, item.token)
+            observations = reply.observations
             load = observations.get("__load__")
             if reply.worker_error or load is None or load.error is not None:
                 detail = (reply.worker_error or self.setup_failure(reply, observations.get("__setup__"))

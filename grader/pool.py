@@ -1,24 +1,30 @@
-"""The grading process's side of the warm workers: start them, hand out jobs, restart the dead.
+"""The grading process's side of the warm workers: start them, drive items through them, restart the dead.
 
-A job is sent as one JSON line to an idle worker, which answers one JSON line: the trusted
-side never shares memory with a worker and never unpickles anything from one.
+A worker is told only where and how to fork (a `Job`, one message on a Unix socket, with the
+child's pipe ends); the conversation with the child is the driver's (grader.driver), run here
+in the thread that holds the worker. The trusted side never shares memory with a worker and
+never unpickles anything from one.
 """
 from __future__ import annotations
 
 import os
 import queue
+import select
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
+from grader import driver
 from grader.cgroups import Layout, worker_group
 from grader.cgroups import remove as remove_group
 from grader.gpu import CUDA_ENVIRONMENT
-from grader.wire import Job, RunReply
+from grader.wire import Exit, RunReply
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 WORKER_COMMAND = (
@@ -36,7 +42,7 @@ class WorkerDied(Exception):
 
 
 class Worker:
-    """One warm `python -I -m grader.worker` process."""
+    """One warm worker process and the socket to it."""
 
     def __init__(self, threads: int) -> None:
         kept = ("PATH", "LANG", "LC_ALL", "TZ", "HOME") + CUDA_ENVIRONMENT
@@ -44,40 +50,87 @@ class Worker:
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[name] = str(threads)
         self.log = tempfile.TemporaryFile()
+        self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", WORKER_COMMAND, str(PACKAGE_ROOT)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            env=env, text=True, encoding="utf-8", start_new_session=True,
+            [sys.executable, "-I", "-c", WORKER_COMMAND, str(PACKAGE_ROOT), str(theirs.fileno())],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()],
+            env=env, start_new_session=True,
         )
+        theirs.close()
         self.ready = False
 
     def wait_ready(self) -> None:
         if not self.ready:
-            line = self.process.stdout.readline()
-            if not line.startswith('{"ready"'):
+            message = self.socket.recv(256)
+            if not message.startswith(b'{"ready"'):
                 raise WorkerDied(f"worker failed to start: {self.stderr_tail()}")
             self.ready = True
 
-    def run(self, job: Job) -> RunReply:
+    def run(self, item: driver.Item) -> RunReply:
+        """Fork the item's child on this worker and drive it to the end."""
         self.wait_ready()
+        requests_r, requests_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        started = time.monotonic()
+        channels = driver.Channels(requests_w, replies_r, out_r, err_r, item.job.output_bytes)
         try:
-            self.process.stdin.write(job.model_dump_json() + "\n")
-            self.process.stdin.flush()
-            line = self.process.stdout.readline()
-        except (BrokenPipeError, OSError) as error:
-            raise WorkerDied(str(error)) from error
-        if not line:
-            raise WorkerDied(f"worker exited with {self.process.poll()}: {self.stderr_tail()}")
-        return RunReply.model_validate_json(line)
+            try:
+                socket.send_fds(self.socket, [item.job.model_dump_json().encode()], [requests_r, replies_w, out_w, err_w])
+            except OSError as error:
+                raise WorkerDied(str(error)) from error
+            finally:
+                for fd in (requests_r, replies_w, out_w, err_w):
+                    os.close(fd)
+            try:
+                observations, rejected = driver.drive(item, channels, started, PROBES())
+            finally:     # whatever happened, the child is ended and the worker's word on it taken
+                exit_ = self.end_child(channels, started + item.job.timeout)
+            if time.monotonic() >= started + item.job.timeout and not exit_.timed_out:
+                exit_.timed_out = not all(c.check in observations for c in item.calls)
+            return driver.finish(channels, exit_, observations, rejected, time.monotonic() - started)
+        finally:
+            channels.close()
+
+    def end_child(self, channels: driver.Channels, deadline: float) -> Exit:
+        """Close the request pipe (the child then leaves its loop and exits), drain its output,
+        and take the worker's word on how it ended; a child that lingers is stopped."""
+        os.close(channels.requests)
+        channels.requests = -1
+        stop_at = min(deadline, time.monotonic() + 2.0)
+        stopped = False
+        while True:
+            if not stopped and (time.monotonic() >= stop_at or channels.exceeded):
+                self.socket.send(b"stop")
+                stopped = True
+            ready, _, _ = select.select([self.socket, *channels.open - {channels.replies}], [], [], 0.2)
+            if self.socket in ready:
+                message = self.socket.recv(1 << 16)
+                if not message:
+                    raise WorkerDied(f"worker exited with {self.process.poll()}: {self.stderr_tail()}")
+                if message.startswith(b'{"ready"'):
+                    continue
+                try:
+                    channels.pump(time.monotonic() + 0.05)
+                except driver.ChildGone:
+                    pass
+                return Exit.model_validate_json(message)
+            try:
+                channels.pump(time.monotonic() + 0.05)
+            except driver.ChildGone:
+                if not stopped:
+                    self.socket.send(b"stop")
+                    stopped = True
 
     def stderr_tail(self) -> str:
         self.log.seek(0)
         return self.log.read()[-2000:].decode("utf-8", "replace")
 
     def stop(self) -> None:
-        """Ask the worker to finish (end of its input); `close` then waits for it."""
+        """Ask the worker to finish (its socket closed); `close` then waits for it."""
         try:
-            self.process.stdin.close()
+            self.socket.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
@@ -88,11 +141,18 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.socket.close()
         self.log.close()
 
 
+def PROBES() -> dict:
+    from grader.probes import REGISTRY
+
+    return REGISTRY
+
+
 class WorkerPool:
-    """N warm workers; `submit(job)` returns a Future of the worker's RunReply."""
+    """N warm workers; `submit(item)` returns a Future of the driver's RunReply."""
 
     def __init__(self, workers: int, threads: int | None = None, cgroups: Layout | None = None) -> None:
         self.size = max(1, workers)
@@ -111,25 +171,29 @@ class WorkerPool:
             self.all.append(worker)
         return worker
 
-    def submit(self, job: Job, before: Callable[[], None] | None = None,
+    def submit(self, item: driver.Item, before: Callable[[driver.Item], driver.Item] | None = None,
                after: Callable[[], None] | None = None) -> Future[RunReply]:
-        """Run `job` on the next idle worker. `before` runs once that worker is taken (making the
-        box, say), `after` once the child is gone, before the worker takes its next job."""
-        job = job.model_copy(update={"threads": self.threads})
-        return self.executor.submit(self._run, job, before, after)
+        """Drive `item` on the next idle worker. `before` runs once that worker is taken (making the
+        box, say) and returns the item to run; `after` once the child is gone, before the worker
+        takes its next item."""
+        job = item.job.model_copy(update={"threads": self.threads})
+        return self.executor.submit(self._run, item.model_copy(update={"job": job}), before, after)
 
-    def _run(self, job: Job, before: Callable[[], None] | None, after: Callable[[], None] | None) -> RunReply:
+    def _run(self, item: driver.Item, before: Callable[[driver.Item], driver.Item] | None,
+             after: Callable[[], None] | None) -> RunReply:
         worker = self.idle.get()
         try:
             if before is not None:
-                before()
-            reply = worker.run(job)
+                item = before(item)
+            reply = worker.run(item)
         except OSError as error:   # the box could not be made: a full disk is the grader's problem
             reply = RunReply(worker_error=f"the private copy could not be made: {error}")
         except WorkerDied as error:
             worker.close()
             worker = self._start()
-            reply = RunReply(worker_error=f"grader worker died while running this job: {error}")
+            reply = RunReply(worker_error=f"grader worker died while running this item: {error}")
+        except Exception as error:  # noqa: BLE001 - the grader's own bug: this item's grader error
+            reply = RunReply(worker_error=f"{type(error).__name__} while driving this item: {error}")
         finally:
             try:
                 if after is not None:

@@ -1,6 +1,6 @@
 """Where work items run: a local pool of warm workers, or a Dask cluster (grader.cluster).
 
-Both take a job and the staged copy of its submission and return a future of the worker's
+Both take an item and the staged copy of its submission and return a future of the driver's
 RunReply; judging stays in the grading process either way."""
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import tempfile
 from concurrent.futures import Future
 from pathlib import Path
 
+from grader.driver import Item
 from grader.fences import Plan
 from grader.pool import WorkerPool
-from grader.wire import Job, RunReply
+from grader.wire import RunReply
 
 
 MEMORY_FOLDER = Path("/dev/shm")
 MEMORY_FOLDER_NEEDED = 2 * 2**30
+BOX_HEADROOM = 256 * 2**20      # free memory kept beside each copy made there
 
 
 def boxes_root(memory_capped: bool) -> str | None:
@@ -31,29 +33,63 @@ def boxes_root(memory_capped: bool) -> str | None:
 
 
 class LocalRunner:
-    """Warm workers on this machine; each item gets a fresh private copy of its submission."""
+    """Warm workers on this machine; each item gets a fresh private copy of its submission.
+
+    Copies go in memory where that is safe (see boxes_root) and to disk when memory is short;
+    a box that cannot be removed afterwards is reported in `problems`, never ignored."""
 
     def __init__(self, workers: int, plan: Plan | None = None) -> None:
         plan = plan or Plan()
-        self.boxes = Path(tempfile.mkdtemp(prefix="grader-boxes-", dir=boxes_root(plan.cgroups is not None)))
-        if plan.drop_to_uid is not None:
-            self.boxes.chmod(0o711)   # children dropped to another uid must reach their own box
+        memory = boxes_root(plan.cgroups is not None)
+        self.roots = [Path(tempfile.mkdtemp(prefix="grader-boxes-", dir=folder))
+                      for folder in ([memory] if memory else []) + [None]]
+        for root in self.roots:
+            if plan.drop_to_uid is not None:
+                root.chmod(0o711)   # children dropped to another uid must reach their own box
+        self.problems: list[str] = []
         self.pool = WorkerPool(workers, cgroups=plan.cgroups)
 
-    def submit(self, job: Job, staged: Path, name: str) -> Future[RunReply]:
+    def submit(self, item: Item, staged: Path, name: str) -> Future[RunReply]:
         """The box is made when a worker takes the item and removed before it takes the next."""
-        box = self.boxes / name
-        # Contents only: times and modes are not needed.
-        return self.pool.submit(job.model_copy(update={"box": str(box)}),
-                                before=lambda: shutil.copytree(staged, box, copy_function=shutil.copyfile),
-                                after=lambda: shutil.rmtree(box, ignore_errors=True))
+        made: list[Path] = []
+
+        def make_box(item: Item) -> Item:
+            for root in self.roots:     # memory first where allowed; the disk when memory is full
+                box = root / name
+                try:
+                    if root != self.roots[-1] and shutil.disk_usage(root).free < BOX_HEADROOM + tree_size(staged):
+                        continue
+                    # Contents only: times and modes are not needed.
+                    shutil.copytree(staged, box, copy_function=shutil.copyfile)
+                except OSError:
+                    if root == self.roots[-1]:
+                        raise
+                    self.remove(box)
+                    continue
+                made.append(box)
+                return item.model_copy(update={"job": item.job.model_copy(update={"box": str(box)})})
+            raise OSError("no folder has room for the private copy")
+
+        return self.pool.submit(item, before=make_box, after=lambda: [self.remove(box) for box in made])
+
+    def remove(self, box: Path) -> None:
+        failures: list[str] = []
+        if box.exists():
+            shutil.rmtree(box, onerror=lambda function, path, error: failures.append(f"{path}: {error[1]}"))
+        if failures or box.exists():
+            self.problems.append(f"a private copy could not be removed ({box}): {'; '.join(failures[:3])}")
 
     def close(self) -> None:
         self.pool.close()
-        shutil.rmtree(self.boxes, ignore_errors=True)
+        for root in self.roots:
+            self.remove(root)
 
     def __enter__(self) -> LocalRunner:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def tree_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())

@@ -1,8 +1,11 @@
-"""A warm worker: imports torch once, then forks one sandboxed child per job.
+"""A warm worker: imports torch once, then forks one sandboxed child per job. Nothing else.
 
-Started by the grading process as `python -I -m grader.worker`; reads one `Job` a line on
-stdin and answers one `RunReply` a line on stdout. It holds no reference results and no
-other student's data: a job carries only the probes' inputs and one submission's folder.
+Started by the grading process as `python -I`, it talks to it over one Unix socket (a message
+each way per job): a `Job` arrives with the four pipe ends of the child's conversation (requests
+in, replies out, stdout, stderr), the worker forks the child with them and answers an `Exit` when
+the child is gone. It never reads those pipes, so it never holds a request, an answer, a
+reference result or another student's output: every child starts from the same pristine process
+(torch imported, nothing else), and nothing a driver has seen can be found in a child's memory.
 
 Fork safety: torch's and OpenMP's thread pools start on first use, so the worker never runs a
 tensor operation; CUDA is never initialised here (a forked child could not use it).
@@ -10,43 +13,48 @@ tensor operation; CUDA is never initialised here (a forked child could not use i
 from __future__ import annotations
 
 import gc
+import json
 import os
 import select
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
 
 from grader import fences
 from grader.fences import WorkerNamespaces
-from grader.wire import Job, RunReply
+from grader.wire import Exit, Job
 
-STREAM_LIMIT = 64 * 2**20  # past this much output the child is stopped, not just truncated
+MESSAGE_BYTES = 1 << 20
 GROUP = None               # (cgroup layout, name) this worker moved itself into, if any
 NAMESPACES = WorkerNamespaces()
 
 
 def warm_up() -> None:
-    """Import what student code and probes use, without starting any thread pool."""
+    """Import what student code and the child's answering use, without starting any thread pool.
+    Only child-side modules of the grader: no probe, judge or reference code is ever loaded here."""
     import numpy  # noqa: F401
     import torch  # noqa: F401
     import torch.nn  # noqa: F401
     import torch._dynamo  # noqa: F401 - torch.optim imports it on first use: 0.8 s a child otherwise
     import torch.optim  # noqa: F401
+    import torch.optim.optimizer  # noqa: F401
 
-    import grader.harness  # noqa: F401
+    import grader.child  # noqa: F401
+    import grader.gpu  # noqa: F401
+    import grader.sandbox  # noqa: F401
     for fence_library in ("landlock", "pyseccomp"):   # loaded before the fences forbid reading them
         try:
             __import__(fence_library)
         except Exception:  # noqa: BLE001 - fences.probe() reports what is missing
             pass
-    import grader.probes  # noqa: F401
 
 
-def run_job(job: Job) -> RunReply:
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
+def run_job(job: Job, fds: list[int], control: socket.socket) -> Exit:
+    """Fork the child with its four pipe ends (requests in, replies out, stdout, stderr), then
+    wait for it: until it exits, the driver asks to stop it, or its time is up. What it says
+    goes straight to the driver; this process never reads a word of it."""
     limit_next_child(job)
     fences.prepare(job.fences)
     started = time.monotonic()
@@ -56,27 +64,25 @@ def run_job(job: Job) -> RunReply:
     worker_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        _child(job, out_w, err_w, res_w, born_in_namespaces, worker_pid)
+        _child(job, fds, born_in_namespaces, worker_pid)
     if born_in_namespaces:
         NAMESPACES.after_fork()
-    for fd in (out_w, err_w, res_w):
+    for fd in fds:
         os.close(fd)
-    reply = _collect(job, pid, {out_r: "stdout", err_r: "stderr", res_r: "result"}, started)
-    reply.seconds = time.monotonic() - started
-    return reply
+    return _wait(job, pid, control, started)
 
 
-def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool, worker_pid: int) -> None:
+def _child(job: Job, fds: list[int], in_namespaces: bool, worker_pid: int) -> None:
+    requests_fd, replies_fd, out_w, err_w = fds
     code = 0
     try:
-        from grader import harness, sandbox
+        from grader import child, sandbox
 
-        sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, res_w])
-        emit = harness.Emitter(res_w, job.token)
-        if not _set_up(job, in_namespaces, worker_pid, emit):
+        sandbox.enter(job, out_w, err_w, keep_fds=[1, 2, requests_fd, replies_fd])
+        if not _set_up(job, in_namespaces, worker_pid, replies_fd):
             os._exit(70)
-        harness.run(job, emit)
-    except BaseException:  # noqa: BLE001 - report on stderr, the worker reads it
+        child.serve(job, requests_fd, replies_fd)
+    except BaseException:  # noqa: BLE001 - report on stderr, the driver reads it
         import traceback
 
         traceback.print_exc()
@@ -89,15 +95,14 @@ def _child(job: Job, out_w: int, err_w: int, res_w: int, in_namespaces: bool, wo
             os._exit(code)
 
 
-def _set_up(job: Job, in_namespaces: bool, worker_pid: int, emit) -> bool:
-    """Fences, threads and the GPU share, before any student code. The `__setup__` observation
-    says how it went, always, before student code runs: a failure here is the grader's (or the
-    machine's), never the student's, and the first word on a check being final, student code
-    cannot claim one afterwards."""
+def _set_up(job: Job, in_namespaces: bool, worker_pid: int, replies_fd: int) -> bool:
+    """Fences, threads and the GPU share, before any student code. The first reply says how it
+    went, always, before student code runs: a failure here is the grader's (or the machine's),
+    never the student's."""
     from grader import gpu
-    from grader.harness import error_info
-    from grader.wire import ErrorInfo, Observation
+    from grader.child import error_info
 
+    error = None
     try:
         fences.apply(job.fences, job.box, worker_pid, in_namespaces, gpu=job.device == "cuda")
         import torch
@@ -105,56 +110,37 @@ def _set_up(job: Job, in_namespaces: bool, worker_pid: int, emit) -> bool:
         torch.set_num_threads(job.threads)
         if job.device == "cuda":
             gpu.claim_share(job.gpu_sharers)
-    except BaseException as error:  # noqa: BLE001
-        info = error_info(error, Path(job.box))
-        emit(Observation(check="__setup__", phase="run", error=ErrorInfo(type="GraderError", message=f"{info.type}: {info.message}")))
-        return False
-    emit(Observation(check="__setup__", phase="run"))
-    return True
+    except BaseException as caught:  # noqa: BLE001
+        info = error_info(caught, Path(job.box))
+        error = {"type": "GraderError", "message": f"{info.type}: {info.message}"}
+    os.write(replies_fd, (json.dumps({"nonce": "setup", "error": error}) + "\n").encode())
+    return error is None
 
 
-def _collect(job: Job, pid: int, streams: dict[int, str], started: float) -> RunReply:
-    buffers = {name: bytearray() for name in streams.values()}
-    sizes = {name: 0 for name in streams.values()}
-    keep = {"stdout": job.output_bytes, "stderr": job.output_bytes, "result": STREAM_LIMIT}
+def _wait(job: Job, pid: int, control: socket.socket, started: float) -> Exit:
+    """Until the child exits: a `stop` from the driver or the deadline kills its whole tree."""
+    watch = os.pidfd_open(pid)
     deadline = started + job.timeout
-    timed_out = exceeded = False
-    open_fds = set(streams)
-    while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 1.0))
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            name = streams[fd]
-            if not chunk:
-                open_fds.discard(fd)
-                continue
-            room = keep[name] - len(buffers[name])
-            if room > 0:
-                buffers[name] += chunk[:room]
-            sizes[name] += len(chunk)
-            if sizes[name] > STREAM_LIMIT:
-                exceeded = True
-        if exceeded:
-            break
+    timed_out = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([watch, control], [], [], remaining)
+            if watch in ready:
+                break
+            if control in ready:
+                message = control.recv(64)
+                if not message or message.startswith(b"stop"):
+                    break
+    finally:
+        os.close(watch)
     _kill_group(pid)
     _, status = os.waitpid(pid, 0)
-    for fd in streams:
-        os.close(fd)
-    exit_code = os.waitstatus_to_exitcode(status)
-    lines = buffers["result"].decode("utf-8", "replace").splitlines()
-    return RunReply(
-        exit_code=exit_code if exit_code >= 0 else None,
-        signal=-exit_code if exit_code < 0 else None,
-        timed_out=timed_out,
-        output_exceeded=exceeded,
-        stdout=_text(buffers["stdout"], sizes["stdout"]),
-        stderr=_text(buffers["stderr"], sizes["stderr"]),
-        lines=lines,
-    )
+    code = os.waitstatus_to_exitcode(status)
+    return Exit(exit_code=code if code >= 0 else None, signal=-code if code < 0 else None, timed_out=timed_out)
 
 
 def limit_next_child(job: Job) -> None:
@@ -173,11 +159,6 @@ def limit_next_child(job: Job) -> None:
     cgroups.set_memory_limit(layout, GROUP[1], job.memory_mb * 2**20)
 
 
-def _text(data: bytearray, size: int) -> str:
-    text = data.decode("utf-8", "replace")
-    return text + (f"\n[... {size - len(data)} more bytes not kept ...]\n" if size > len(data) else "")
-
-
 def _kill_group(pid: int) -> None:
     """Kill the child and everything still in its process group."""
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
@@ -188,28 +169,36 @@ def _kill_group(pid: int) -> None:
 
 
 def main() -> int:
-    channel_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
-    channel_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    # Anything else printed to fd 1 (a library's warning) must not corrupt the channel.
+    control = socket.socket(fileno=int(sys.argv[2]))
+    # Anything printed to fd 1 or 2 (a library's warning) goes to the worker's log, never a channel.
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     warm_up()
     gc.freeze()   # the children's collections then skip (and never copy) the pages torch's objects sit on
-    channel_out.write('{"ready": true}\n')
-    channel_out.flush()
-    for line in channel_in:
+    control.send(b'{"ready": true}')
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, MESSAGE_BYTES, 4)
+        if not message:
+            break
+        if message.startswith(b"stop"):     # late: that child is gone already
+            continue
         try:
-            reply = run_job(Job.model_validate_json(line))
+            if len(fds) != 4:
+                raise ValueError(f"expected the child's 4 pipe ends, got {len(fds)}")
+            reply = run_job(Job.model_validate_json(message), fds, control)
         except Exception as error:  # noqa: BLE001 - a grader failure, reported as one
-            reply = RunReply(worker_error=f"{type(error).__name__}: {error}")
-        channel_out.write(reply.model_dump_json() + "\n")
-        channel_out.flush()
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            reply = Exit(worker_error=f"{type(error).__name__}: {error}")
+        control.send(reply.model_dump_json().encode())
     if GROUP is not None:
         from grader import cgroups
 
         cgroups.leave(*GROUP)
-    channel_out.flush()
     # Tearing down an interpreter that loaded torch takes half a second; there is nothing to keep.
     os._exit(0)
 

@@ -9,7 +9,8 @@ from grader.compare import Tolerance, compare
 from grader.plain import Unconvertible, number, to_plain
 from grader.spec import SpecError, load_spec
 from grader.submissions import decode
-from grader.wire import ErrorInfo, Job, Observation, ProbeCall, RunReply
+from grader.driver import Call, Item
+from grader.wire import ErrorInfo, Job, Observation, Reply, Request, RunReply, Step
 
 
 @pytest.mark.parametrize("got, expected, ok", [
@@ -46,12 +47,18 @@ def test_spec_errors_name_file_field_and_value(tmp_path):
 
 def test_wire_models_round_trip():
     job = Job(exercise="gd", kind="module", box="/tmp/b", file="gd.py", timeout=5, call_timeout=1, memory_mb=4096,
-              output_bytes=100, checks=[ProbeCall(check="df", probe="gd.df", params={"cases": [1, [2.5]]})])
+              output_bytes=100)
     assert Job.model_validate_json(job.model_dump_json()) == job
+    item = Item(job=job, calls=[Call(check="df", probe="gd.df", params={"cases": [1, [2.5]]})])
+    assert Item.model_validate_json(item.model_dump_json()) == item
+    request = Request(nonce="n", op="steps", timeout=1.0, steps=[Step(call="df", args=[{"$": "f"}, [1.0, 2.0], 0])])
+    assert Request.model_validate_json(request.model_dump_json()) == request
+    answer = Reply(nonce="n", results=[1.5, {"tensor": {"values": [1.0]}}], records={"f": [1.0]})
+    assert Reply.model_validate_json(answer.model_dump_json()) == answer
     observation = Observation(check="df", phase="call", value=[1.0, {"a": None}],
                               error=ErrorInfo(type="ValueError", message="m", file="gd.py", line=3))
     assert Observation.model_validate_json(observation.model_dump_json()) == observation
-    reply = RunReply(exit_code=0, lines=[observation.model_dump_json()])
+    reply = RunReply(exit_code=0, observations={"df": observation})
     assert RunReply.model_validate_json(reply.model_dump_json()) == reply
 
 
@@ -125,12 +132,15 @@ grad = df                            # the answer arrived by assignment
     pytest.param("missing", False, id="not-defined-in-the-file"),
 ])
 def test_starter_placeholders_found_from_source(tmp_path, name, stub):
-    from grader.probes.common import Definitions, lookup
+    from grader.child import Definitions
 
     (tmp_path / "gd.py").write_text(STUB_SOURCE)
     namespace = {}
     exec(compile(STUB_SOURCE, str(tmp_path / "gd.py"), "exec"), namespace)
-    value = lookup(namespace, name) if name != "missing" else None
+    head, *rest = name.split(".")
+    value = namespace.get(head)
+    for attribute in rest:
+        value = getattr(value, attribute)
     assert Definitions(tmp_path / "gd.py").is_stub(name, value) is stub
 
 
@@ -152,7 +162,7 @@ def run_script(source: str, folder):
     (staged / "a.py").write_text(source)
     job = Job(exercise="a", kind="script", box="", file="a.py", timeout=30, call_timeout=30, memory_mb=4096,
               output_bytes=10000)
-    return staged, job
+    return staged, Item(job=job, calls=[])
 
 
 def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_path):
@@ -163,8 +173,9 @@ def test_each_item_gets_a_private_copy_removed_before_its_worker_goes_on(tmp_pat
         first = runner.submit(job, staged, "first")
         second = runner.submit(job, staged, "second")
         assert first.result().exit_code == 0 and second.result().exit_code == 0, first.result().stderr
-        assert list(runner.boxes.iterdir()) == []                 # each box gone once its child is
-    assert not runner.boxes.exists()
+        assert all(list(root.iterdir()) == [] for root in runner.roots)   # each box gone once its child is
+        assert runner.problems == []
+    assert not any(root.exists() for root in runner.roots)
     assert sorted(p.name for p in staged.iterdir()) == ["a.py"]   # the staged copy untouched
 
 
@@ -198,7 +209,6 @@ def test_kept_variables_reach_the_child_and_nothing_else(tmp_path, monkeypatch):
     staged, job = run_script("import os\nprint(sorted(os.environ.items()))\n", tmp_path)
     with LocalRunner(1) as runner:
         reply = runner.submit(job, staged, "box").result()
-    [printed] = [o.output for o in (Observation.model_validate_json(line.split(" ", 1)[1]) for line in reply.lines)
-                 if o.check == "__load__"]
+    printed = reply.observations["__load__"].output
     assert "('LANG', 'C.UTF-8')" in printed and "('PATH'," in printed
     assert "hunter2" not in printed and "('CUDA_VISIBLE_DEVICES', '')" in printed

@@ -141,7 +141,10 @@ class Output(Kind):
 
 
 class Leaves(Kind):
-    """The tensors a script leaves behind carry the true gradient of the exercise's function.
+    """The script, run with its variables moved to values the student cannot know (every
+    torch.tensor(..., requires_grad=True) shifted), leaves tensors carrying the true gradient of
+    the exercise's function there, and asked autograd for it (backward() or autograd.grad):
+    a gradient typed in or assigned to .grad by hand is not autograd's.
 
     options.function: "sumsq" (f = Σxᵢ²) or "norm" (f = √Σxᵢ²), over all leaf values in order."""
 
@@ -149,11 +152,17 @@ class Leaves(Kind):
     rtol = 1e-5
     atol = 1e-6
 
+    def inputs(self, check, rng):
+        return {"offsets": [round(rng.choice([-1, 1]) * rng.uniform(0.2, 0.9), 3) for _ in range(3)]}
+
     def judge(self, check, params, got, expected):
         leaves = got["leaves"]
         if not leaves:
             return Verdict.failed("the script leaves no variable that requires a gradient: create it with "
                                   "torch.tensor(..., requires_grad=True)")
+        if not got.get("autograd_calls"):
+            return Verdict.failed("the script never asked autograd for a gradient (no backward() and no "
+                                  "torch.autograd.grad call): the exercise is to let PyTorch compute it")
         values = []
         for name, leaf in leaves.items():
             value = numbers(leaf["value"])

@@ -1,24 +1,34 @@
-"""Checks of `gd`: derivatives against the exact ones, within the finite difference's own error."""
+"""Checks of `gd`: derivatives against the exact ones, within the finite difference's own error,
+and computed as difference quotients; the descent against the bottom of a valley found here.
+
+Every case has a fixed shape (which coordinate, how many, list or array, which step): the seed
+moves only the values, so the same code earns the same score under every seed."""
 from __future__ import annotations
 
 import math
 
 from grader.checks.base import CaseKind
 from grader.compare import fmt, numbers
-from grader.functions import Smooth
+from grader.functions import Smooth, Valley
 from grader.report import Plot
 
 
 def smooth_params(rng, dims: int) -> dict:
+    """|c| ≥ 0.5, so that no quotient (not even the central one) equals the exact derivative."""
     return {"a": [rng.uniform(0.3, 2.0) for _ in range(dims)], "b": rng.uniform(-1, 1),
-            "c": [rng.uniform(-1, 1) for _ in range(dims)], "d": rng.uniform(-0.5, 0.5)}
+            "c": [rng.choice([-1, 1]) * rng.uniform(0.5, 1.0) for _ in range(dims)], "d": rng.uniform(-0.5, 0.5)}
 
 
 def smooth_case(rng, index: int) -> dict:
-    """A random smooth function of 2 or 3 coordinates and a point, as a list or (odd cases) an array."""
-    dims = rng.choice([2, 3])
+    """A random smooth function and point; 2 or 3 coordinates, list or array, by the case's index."""
+    dims = 2 + (index // 2) % 2
     return {"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
             "form": "array" if index % 2 else "list"}
+
+
+def quotient_slack(f: Smooth, p: list[float], step: float) -> float:
+    """How far rounding may move an honest difference quotient from the judge's own."""
+    return 16 * 2.2e-16 * (abs(f(p)) + 1) / step + 1e-9
 
 
 def difference_error(f: Smooth, p: list[float], k: int, step: float) -> float:
@@ -39,7 +49,7 @@ class Derivative(CaseKind):
         cases = []
         for i in range(int(check.options.get("cases", 6))):
             case = smooth_case(rng, i)
-            cases.append(dict(case, k=rng.randrange(len(case["p"])), step=rng.choice([0.01, 0.001])))
+            cases.append(dict(case, k=i % len(case["p"]), step=(0.01, 0.005)[(i // 3) % 2]))
         return {"cases": cases}
 
     def judge_case(self, check, case, outcome, reference):
@@ -55,6 +65,11 @@ class Derivative(CaseKind):
                 hint = " — the sign is flipped: f(p + step) - f(p), not the other way round"
             return (f"df at p={case['p']}, k={case['k']}, step={case['step']}: expected "
                     f"{exact:.8g} ± {allowed:.2g} (the difference quotient's own error), got {value:.8g}{hint}")
+        quotients = f.quotients(case["p"], case["k"], case["step"])
+        if not any(abs(value - q) <= quotient_slack(f, case["p"], case["step"]) for q in quotients.values()):
+            return (f"df at p={case['p']}, k={case['k']}, step={case['step']} returned {value:.10g}, which is not a "
+                    f"difference quotient of f with that step (forward {quotients['forward']:.10g}, central "
+                    f"{quotients['central']:.10g}) — compute (f(p + step·e_k) - f(p)) / step, with p in float64")
         if not outcome["unchanged"]:
             return f"df changed the caller's point p={case['p']}: copy p before moving coordinate k"
         return None
@@ -77,31 +92,39 @@ class Gradient(CaseKind):
         allowed = [difference_error(f, p, k, case["step"]) for k in range(len(p))]
         if any(not math.isfinite(v) or abs(v - e) > a for v, e, a in zip(flat[0], exact, allowed)):
             return f"grad at p={p}: expected {fmt(exact)} (± {fmt(allowed)}), got {fmt(flat[0])}"
+        slack = quotient_slack(f, p, case["step"])
+        if any(not any(abs(v - q) <= slack for q in f.quotients(p, k, case["step"]).values()) for k, v in enumerate(flat[0])):
+            return (f"grad at p={p} returned {fmt(flat[0])}: not difference quotients of f with step {case['step']} "
+                    "— build it from df(f, p, k, step)")
         if not outcome["unchanged"]:
             return f"grad changed the caller's point p={p}"
         return None
 
 
 class Descent(CaseKind):
-    """gradientDescendent(f, p0, step) walks downhill to the bottom of random bowls Σaᵢ(pᵢ-mᵢ)².
+    """gradientDescendent(f, p0, step) walks downhill to the bottom of random valleys
+    Σ aᵢ(pᵢ-mᵢ)² + c Σ sin(pᵢ), whose bottom the judge finds by Newton's method.
 
     With forward differences the walk stops step/2 short of the bottom (the gradient's own
-    bias); central differences reach it: both are accepted."""
+    bias); central differences reach it: both are accepted. One coordinate is always shallow
+    (aᵢ ≤ 0.35): a walk that stops while the gradient is still 1e-2 ends 0.01 away, twice the
+    allowance, under every seed."""
 
     probe = "gd.descent"
 
     def inputs(self, check, rng):
         cases = []
         for i in range(int(check.options.get("cases", 2))):
-            dims = rng.choice([2, 3])
-            cases.append({"function": {"a": [rng.uniform(0.5, 2) for _ in range(dims)],
-                                       "m": [round(rng.uniform(-2, 2), 6) for _ in range(dims)]},
-                          "p0": [round(rng.uniform(-3, 3), 6) for _ in range(dims)], "step": 0.01,
-                          "form": "array" if i % 2 else "list"})
+            dims = 2 + i % 2
+            a = [rng.uniform(0.25, 0.35)] + [rng.uniform(0.8, 1.5) for _ in range(dims - 1)]
+            m = [round(rng.uniform(-2, 2), 6) for _ in range(dims)]
+            p0 = [round(v + rng.choice([-1, 1]) * rng.uniform(1, 2), 6) for v in m]
+            cases.append({"function": {"a": a, "m": m, "c": round(rng.choice([-1, 1]) * rng.uniform(0.1, 0.2), 6)},
+                          "p0": p0, "step": 0.01, "form": "array" if i % 2 else "list"})
         return {"cases": cases}
 
     def judge_case(self, check, case, outcome, reference):
-        bottom, step = case["function"]["m"], case["step"]
+        bottom, step = Valley.from_params(case["function"]).bottom(), case["step"]
         flat = numbers(outcome["value"])
         if flat is None or len(flat[0]) != len(bottom):
             return (f"gradientDescendent should return the final point ({len(bottom)} numbers), "

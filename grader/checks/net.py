@@ -1,7 +1,10 @@
 """Checks of the hand-written backpropagation, judged against float64 finite differences.
 
-The judge evaluates every random graph itself (pure Python), so the expected gradients do not
-depend on any student code; known bugs are simulated to name the likely cause."""
+The judge evaluates every graph itself (pure Python), so the expected gradients do not depend
+on any student code; known bugs are simulated to name the likely cause. The graphs are a fixed
+family of shapes, one per behaviour (add alone, mul alone, x*x, a shared node, a chain, a gate
+output used twice, a gate with its own derivatives), each drawn with new values: the seed moves
+the numbers, never what is tested, and credit is given per behaviour."""
 from __future__ import annotations
 
 import math
@@ -12,24 +15,57 @@ from grader.compare import Tolerance, compare, fmt
 from grader.report import Plot, Series
 
 ENERGY = re.compile(r"^\s*(\d+)\s*=+>\s*(\S+)")
+FORMS = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "x": lambda x, y: x, "y": lambda x, y: y,
+         "one": lambda x, y: 1.0}
+
+# name, number of variables, ops ([op, i, j]; operands count the variables, then each op's output)
+SHAPES = [
+    ("add backward", 2, [["add", 0, 1]]),
+    ("mul backward (x*y: each input gets the other's value)", 2, [["mul", 0, 1]]),
+    ("a node used twice by one gate (x*x)", 1, [["mul", 0, 0]]),
+    ("a node shared by two gates accumulates (x*y + (x+z))", 3, [["mul", 0, 1], ["add", 0, 2], ["add", 3, 4]]),
+    ("a chain ((x*y + z) * w)", 4, [["mul", 0, 1], ["add", 4, 2], ["mul", 5, 3]]),
+    ("a gate's output used twice ((x+y) * (x+y))", 2, [["add", 0, 1], ["mul", 2, 2]]),
+    ("Net.op uses each gate's own gfx and gfy", 3, [["op", 0, 1], ["add", 3, 2]]),
+]
 
 
-def random_graph(rng, variables: int, ops: int) -> dict:
-    """A random add/mul graph: shared nodes, a node used twice by one gate, chains."""
-    values = [round(rng.choice([-1, 1]) * rng.uniform(0.5, 2.0), 6) for _ in range(variables)]
+def value(rng) -> float:
+    return round(rng.choice([-1, 1]) * rng.uniform(0.5, 2.0), 6)
+
+
+def shaped_graph(rng, shape: tuple) -> dict:
+    """One behaviour's graph with new values. Values differ by at least 0.5, so that swapping
+    mul's derivatives always shows; the op gate declares derivatives that are not f's (2y, 3x
+    for f = x·y), so only a backward that uses them gets its answer."""
+    name, variables, ops = shape
+    values: list[float] = []
+    while len(values) < variables:
+        candidate = value(rng)
+        if all(abs(candidate - v) >= 0.5 for v in values):
+            values.append(candidate)
     graph_ops = []
-    for index in range(ops):
-        count = variables + index
-        i = count - 1 if index and rng.random() < 0.5 else rng.randrange(count)   # chains
-        j = i if rng.random() < 0.25 else rng.randrange(count)                     # x*x
-        graph_ops.append([rng.choice(["add", "mul", "mul"]), i, j])
-    return {"values": values, "ops": graph_ops}
+    for op in ops:
+        if op[0] == "op":
+            scales = rng.choice([(2.0, 3.0), (3.0, 2.0), (-1.0, 2.0)])
+            graph_ops.append(["op", op[1], op[2], {"f": {"form": "mul"}, "gfx": {"form": "y", "scale": scales[0]},
+                                                   "gfy": {"form": "x", "scale": scales[1]}}])
+        else:
+            graph_ops.append(list(op))
+    return {"behaviour": name, "values": values, "ops": graph_ops}
+
+
+def _apply(op: list, x: float, y: float) -> float:
+    if op[0] == "op":
+        description = op[3]["f"]
+        return description.get("scale", 1.0) * FORMS[description["form"]](x, y)
+    return x + y if op[0] == "add" else x * y
 
 
 def evaluate(graph: dict, values: list[float]) -> float:
     nodes = list(values)
-    for op, i, j in graph["ops"]:
-        nodes.append(nodes[i] + nodes[j] if op == "add" else nodes[i] * nodes[j])
+    for op in graph["ops"]:
+        nodes.append(_apply(op, nodes[op[1]], nodes[op[2]]))
     return nodes[-1]
 
 
@@ -47,23 +83,35 @@ def finite_differences(graph: dict) -> list[float]:
 
 
 def backprop(graph: dict, accumulate: bool = True, mul: str = "yx") -> list[float]:
-    """Reverse-mode gradients, optionally with a known bug, to recognise what a student did."""
+    """Reverse-mode gradients with each gate's local derivatives (an op gate's declared ones),
+    optionally with a known bug, to recognise what a student did."""
     nodes = list(graph["values"])
-    for op, i, j in graph["ops"]:
-        nodes.append(nodes[i] + nodes[j] if op == "add" else nodes[i] * nodes[j])
+    for op in graph["ops"]:
+        nodes.append(_apply(op, nodes[op[1]], nodes[op[2]]))
     grads = [0.0] * len(nodes)
     grads[-1] = 1.0
     for index in reversed(range(len(graph["ops"]))):
-        op, i, j = graph["ops"][index]
+        op = graph["ops"][index]
+        name, i, j = op[0], op[1], op[2]
         out = grads[len(graph["values"]) + index]
-        if op == "add":
+        if name == "add":
             gx, gy = 1.0, 1.0
+        elif name == "op":
+            declared = op[3]
+            gx, gy = (declared[key].get("scale", 1.0) * FORMS[declared[key]["form"]](nodes[i], nodes[j])
+                      for key in ("gfx", "gfy"))
         else:
             pick = {"x": nodes[i], "y": nodes[j]}
             gx, gy = pick[mul[0]], pick[mul[1]]   # "yx" is right: ∂(xy)/∂x = y, ∂(xy)/∂y = x
         for target, local in ((i, gx), (j, gy)):
             grads[target] = grads[target] + local * out if accumulate else local * out
     return grads[: len(graph["values"])]
+
+
+def truth(graph: dict) -> list[float]:
+    """What backward() must give: finite differences, or, where a gate declares derivatives of its
+    own, the chain rule through them (no finite difference of f can know those)."""
+    return backprop(graph) if any(op[0] == "op" for op in graph["ops"]) else finite_differences(graph)
 
 
 LIKELY_CAUSES = [
@@ -80,8 +128,11 @@ def likely_cause(graph: dict, got: list[float], tolerance: Tolerance) -> str:
     for variant, cause in LIKELY_CAUSES:
         if compare("g", got, backprop(graph, **variant), tolerance) is None:
             return " — " + cause
-    truth = finite_differences(graph)
-    ratios = [g / t for g, t in zip(got, truth) if abs(t) > 1e-9]
+    if any(op[0] == "op" for op in graph["ops"]) and compare("g", got, finite_differences(graph), tolerance) is None:
+        return (" — these are the gradients of the gate's function f, not what its own gfx and gfy say: "
+                "backward must multiply o.g by the gate's gfx(x, y) and gfy(x, y) (finite differences cannot)")
+    expected = truth(graph)
+    ratios = [g / t for g, t in zip(got, expected) if abs(t) > 1e-9]
     if ratios and all(abs(r + 1) < 1e-6 for r in ratios):
         return " — every gradient has the wrong sign"
     if all(abs(g) < 1e-12 for g in got):
@@ -113,39 +164,40 @@ class Graphs(CaseKind):
     atol = 1e-8
 
     def inputs(self, check, rng):
-        count = int(check.options.get("graphs", 8))
-        return {"graphs": [random_graph(rng, rng.randint(2, 4), rng.randint(3, 7)) for _ in range(count)]}
+        return {"graphs": [shaped_graph(rng, shape) for shape in SHAPES]}
 
     def judge_case(self, check, graph, outcome, reference):
         tolerance = self.tolerance(check)
+        behaviour = graph["behaviour"]
         if check.options.get("part", "backward") == "forward":
             difference = compare(f"forward() of {describe(graph)}", outcome["value"]["forward"],
                                  evaluate(graph, graph["values"]), tolerance)
-            return difference.message if difference else None
+            return f"{behaviour}: {difference.message}" if difference else None
         grads = outcome["value"]["grads"]
-        difference = compare(f"gradients of {describe(graph)}", grads, finite_differences(graph), tolerance)
-        return difference.message + likely_cause(graph, grads, tolerance) if difference else None
+        difference = compare(f"gradients of {describe(graph)}", grads, truth(graph), tolerance)
+        return f"{behaviour}: {difference.message}{likely_cause(graph, grads, tolerance)}" if difference else None
 
     def plot(self, check, params, got, expected):
         if check.options.get("part", "backward") == "forward":
             return None
         pairs = [(graph, outcome) for graph, outcome in zip(params["graphs"], got) if "value" in outcome]
-        wrong = [(g, o) for g, o in pairs if compare("g", o["value"]["grads"], finite_differences(g), self.tolerance(check))]
+        wrong = [(g, o) for g, o in pairs if compare("g", o["value"]["grads"], truth(g), self.tolerance(check))]
         graph, outcome = (wrong or pairs)[0]
         return gradient_plot(graph, outcome["value"]["grads"])
 
 
 def gradient_plot(graph: dict, got: list[float]) -> Plot:
-    truth = finite_differences(graph)
-    nodes = list(range(len(truth)))
+    expected = truth(graph)
+    nodes = list(range(len(expected)))
     return Plot(title=f"gradients of {describe(graph)}", x_label="variable", y_label="∂out/∂v", style="points",
-                series=[Series(label="finite differences", x=nodes, y=truth), Series(label="your backward()", x=nodes, y=got)])
+                series=[Series(label="expected", x=nodes, y=expected), Series(label="your backward()", x=nodes, y=got)])
 
 
 def describe(graph: dict) -> str:
     names = [f"v{i}" for i in range(len(graph["values"]))]
-    for op, i, j in graph["ops"]:
-        names.append(f"({names[i]} {'+' if op == 'add' else '*'} {names[j]})")
+    for op in graph["ops"]:
+        symbol = {"add": "+", "mul": "*"}.get(op[0])
+        names.append(f"({names[op[1]]} {symbol} {names[op[2]]})" if symbol else f"op({names[op[1]]}, {names[op[2]]})")
     values = ", ".join(f"v{i}={v:g}" for i, v in enumerate(graph["values"]))
     return f"{names[-1]} at {values}"
 
@@ -175,6 +227,38 @@ def bowl_graph(rng) -> dict:
         ops.append(["add", total, term])
         total = variables + len(ops) - 1
     return {"values": values, "ops": ops}
+
+
+def simulate(graph: dict, step: float, loops: int, mode: str) -> tuple[list[float], list[float]]:
+    """The energies a descent prints and the values it ends at. "course": Gate.adjust moves x
+    and y of each gate in order, then zeroes their gradients (x*x moves x twice, a node already
+    moved and zeroed by an earlier gate stays); "once": every variable moves once by its gradient."""
+    count = len(graph["values"])
+    values = list(graph["values"])
+    printed = []
+    for _ in range(loops):
+        nodes = list(values)
+        for op in graph["ops"]:
+            nodes.append(_apply(op, nodes[op[1]], nodes[op[2]]))
+        printed.append(nodes[-1])
+        grads = [0.0] * len(nodes)
+        grads[-1] = 1.0
+        for index in reversed(range(len(graph["ops"]))):
+            op = graph["ops"][index]
+            i, j, out = op[1], op[2], grads[count + index]
+            gx, gy = (1.0, 1.0) if op[0] == "add" else (nodes[j], nodes[i])
+            grads[i] += gx * out
+            grads[j] += gy * out
+        if mode == "once":
+            values = [v - step * g for v, g in zip(values, grads[:count])]
+            continue
+        for op in graph["ops"]:
+            i, j = op[1], op[2]
+            nodes[i] -= step * grads[i]
+            nodes[j] -= step * grads[j]
+            grads[i] = grads[j] = 0.0
+        values = nodes[:count]
+    return printed, values
 
 
 def energy_plot(got: dict, expected: dict) -> Plot:
@@ -217,12 +301,16 @@ class NetDescent(Kind):
         if not mine:
             return Verdict.failed("gradient_descendent printed no 'loop  =>  energy' lines (print(loop, ' => ', energy))")
         values = [e for _, e in mine]
-        rising = [i for i in range(1, len(values)) if values[i] > values[i - 1] * (1 + 1e-12)]
-        if rising or not math.isfinite(end) or end > 0.5 * start:
-            return Verdict.failed(f"the energy should fall from {start:.6g}: printed {fmt(values)}, "
-                                  f"final values {fmt(got['values'])} give {end:.6g} — adjust must move "
-                                  "values against their gradients (v -= step * g) and reset g to 0")
-        return Verdict.passed()
+        tolerance = Tolerance(rtol=1e-6, atol=1e-9)
+        for mode in ("course", "once"):     # either adjust is a gradient descent; nothing else is
+            path, final = simulate(graph, params["step"], params["loops"], mode)
+            if compare("v", got["values"], final, tolerance) is None and compare("e", values, path[: len(values)], tolerance) is None:
+                return Verdict.passed()
+        course_path, course_final = simulate(graph, params["step"], params["loops"], "course")
+        return Verdict.failed(f"from the grader's start (energy {start:.6g}) a gradient descent with step {params['step']} "
+                              f"prints {fmt(course_path)} and ends at {fmt(course_final)}; yours printed {fmt(values)} "
+                              f"and ended at {fmt(got['values'])} (energy {end:.6g}) — adjust must move each value "
+                              "against its gradient (v -= step * g) and reset g to 0, nothing more")
 
     def plot(self, check, params, got, expected):
         return energy_plot(got, expected)
@@ -257,7 +345,7 @@ class Rerun(Kind):
                                      mine[field], theirs[field], self.tolerance(check))
                 if difference:
                     failures.append(difference.message)
-        if failures and check.options.get("accept") == "descends" and self.descends(chosen, got):
+        if failures and check.options.get("accept") == "descends" and self.descends(got, expected):
             return Verdict.passed(
                 "your descent converges but not along the course's path: the course's Gate.adjust moves a node "
                 "used twice by one gate (x*x) twice per step (x ← 0.96·x), yours moves it once (x ← 0.98·x), "
@@ -267,12 +355,15 @@ class Rerun(Kind):
         return Verdict.passed()
 
     @staticmethod
-    def descends(start: list[float], got: dict) -> bool:
-        """The variables ended much closer to the minimum at 0 than the grader's start."""
-        end = 0.0
-        for node in got["variables"]:
-            value = node.get("v")
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                return False
-            end += value * value
-        return end < 0.25 * sum(v * v for v in start)
+    def descends(got: dict, expected: dict) -> bool:
+        """A descent of its own from the grader's start: the first energy printed is the moved
+        start's (as the reference printed it), then every energy falls, as many lines as the
+        reference's, ending below a quarter of the start. Printing the notes' lines, or zeroing
+        the values instead of descending, does not start where the grader put the variables."""
+        mine = [e for _, e in energies(got["printed"])]
+        theirs = [e for _, e in energies(expected["printed"])]
+        if not theirs or len(mine) != len(theirs) or not all(math.isfinite(e) for e in mine):
+            return False
+        if not Tolerance(rtol=1e-9, atol=1e-12).allows(mine[0], theirs[0]):
+            return False
+        return all(b < a for a, b in zip(mine, mine[1:])) and mine[-1] < 0.25 * mine[0]

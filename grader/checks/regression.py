@@ -49,7 +49,9 @@ class RegressionDescent(Kind):
 
 class Checkpoint(Kind):
     """model.ckpt, saved by the script and loaded inside the sandbox, predicts x + 2x² + 3x³
-    at grader-chosen x within the course's coefficient tolerance (0.01 each)."""
+    at grader-chosen x within the course's coefficient tolerance (0.01 each), and comes from
+    training: an optimizer stepped every parameter of the saved model (at least `min_steps`
+    times) while the script ran. Weights typed in and saved earn nothing."""
 
     probe = "regression.checkpoint"
 
@@ -57,6 +59,15 @@ class Checkpoint(Kind):
         return {"xs": [round(rng.uniform(-3, 3), 3) for _ in range(5)]}
 
     def judge(self, check, params, got, expected):
+        least = int(check.options.get("min_steps", 100))
+        trained = [saved for saved in got.get("saved", []) if saved["fewest_steps"] >= least]
+        if not trained:
+            steps = [saved["fewest_steps"] for saved in got.get("saved", [])]
+            seen = (f"the model saved had been stepped {steps[-1]} times" if steps
+                    else "no torch.save(model, ...) of a model was seen")
+            return Verdict.failed(f"model.ckpt must hold the trained model: {seen}, the course's GD takes "
+                                  f"thousands of optimizer steps (at least {least} expected) — call GD(...) on the "
+                                  "model, then torch.save(model, 'model.ckpt')")
         coefficient_tolerance = check.atol if check.atol is not None else 0.01
         failures = []
         for x, value in zip(params["xs"], got["predictions"]):

@@ -1,9 +1,12 @@
-"""Probes: the grader's code that runs in the sandboxed child, next to student code.
+"""Probes: what the grader asks a child, decided in the trusted grading process.
 
-A probe takes the loaded student code (a `Context`) and inputs chosen by the grading process,
-calls the student's functions, and returns plain data. It never sees an expected value: the
-judges in the trusted parent compare what it returns with the same probe's result on the
-reference solution.
+A probe takes a `Session` (grader.driver) with the child that holds the student's loaded code,
+and the inputs the grading process chose; it asks requests through the call interface (call
+this with these plain arguments; run the script with these values moved) and returns plain
+data made of the answers. It never runs beside student code and hands it nothing that knows an
+answer: the judges (grader.checks) compare what it returns with the same probe's result on the
+reference solution, or with a truth they compute themselves. A probe whose inputs must be in
+place before the file runs says so with `moves(params)`.
 """
 from grader.probes import common, gd, net, regression, torch_gd
 
@@ -14,4 +17,3 @@ REGISTRY = {
     **torch_gd.PROBES,
     **regression.PROBES,
 }
-SETUPS = {**torch_gd.SETUPS}

@@ -1,68 +1,53 @@
-"""Probes of `gd`: df and grad on random smooth functions, and the descent on random bowls."""
+"""Probes of `gd`: df and grad on random smooth functions, the descent in random valleys.
+
+The child is handed the point (a list or an array) and a test function that only evaluates
+(grader.arguments): its derivative and its minimum are known to the judges alone."""
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from grader.functions import Bowl, Smooth
-from grader.plain import number, to_plain
-
-
-def _as_input(point: list[float], form: str):
-    return np.array(point, dtype=float) if form == "array" else list(point)
+from grader.driver import Session, call, get, make, outcome, ref
 
 
-def _unchanged(before: list[float], after) -> bool:
-    try:
-        return [float(v) for v in after] == before
-    except (TypeError, ValueError):
-        return False
+def _point(values: list[float], form: str) -> dict:
+    return {"kind": "array" if form == "array" else "list", "values": list(values)}
 
 
-class Recorded:
-    """A test function that remembers what it returned (the descent's path, for the report's plot)."""
-
-    LIMIT = 20_000
-
-    def __init__(self, function) -> None:
-        self.function, self.values = function, []
-
-    def __call__(self, p) -> float:
-        value = self.function(p)
-        if len(self.values) < self.LIMIT:
-            self.values.append(value)
-        return value
-
-    def curve(self, points: int = 400) -> list[float]:
-        step = max(1, len(self.values) // points)
-        return self.values[::step]
-
-
-def _each_case(ctx, params, name: str, function, point: str, extra: tuple[str, ...], convert) -> list[dict]:
-    """Call the student's `name`(f, point, *extra) once per case; note whether the point changed."""
-    student = ctx.namespace[name]
+def _each_case(session: Session, params: dict, name: str, function: str, point: str,
+               extra: tuple[str, ...], convert: str) -> list[dict]:
+    """Call the student's `name`(f, point, *extra) once per case; note whether the point changed
+    and the values of f the call asked for."""
     results = []
     for case in params["cases"]:
-        p = _as_input(case[point], case["form"])
-        f = Recorded(function(case["function"]))
-        outcome = ctx.attempt(student, f, p, *(case[key] for key in extra))
-        if "value" in outcome:
-            outcome["value"] = convert(outcome["value"])
-        outcome["unchanged"] = _unchanged(case[point], p)
-        outcome["curve"] = f.curve()
-        results.append(outcome)
+        reply = session.steps(make("f", dict(case["function"], kind=function, record="f")),
+                              make("p", _point(case[point], case["form"])),
+                              call(name, ref("f"), ref("p"), *(case[key] for key in extra), convert=convert),
+                              get("$p"))
+        result = outcome(reply, 2)
+        after = reply.results[3] if len(reply.results) > 3 else None
+        result["unchanged"] = _same(after, case[point])
+        result["curve"] = reply.records.get("f", [])
+        result["evaluations"] = reply.records.get("f#count", 0)
+        results.append(result)
     return results
 
 
-def df(ctx, params) -> list[dict]:
-    return _each_case(ctx, params, "df", Smooth.from_params, "p", ("k", "step"), number)
+def _same(after: Any, before: list[float]) -> bool:
+    if isinstance(after, dict) and "tensor" in after:
+        after = after["tensor"].get("values")
+    return isinstance(after, list) and [v for v in after] == list(before)
 
 
-def grad(ctx, params) -> list[dict]:
-    return _each_case(ctx, params, "grad", Smooth.from_params, "p", ("step",), to_plain)
+def df(session: Session, params: dict) -> list[dict]:
+    return _each_case(session, params, "df", "smooth", "p", ("k", "step"), "number")
 
 
-def descent(ctx, params) -> list[dict]:
-    return _each_case(ctx, params, "gradientDescendent", Bowl.from_params, "p0", ("step",), to_plain)
+def grad(session: Session, params: dict) -> list[dict]:
+    return _each_case(session, params, "grad", "smooth", "p", ("step",), "plain")
+
+
+def descent(session: Session, params: dict) -> list[dict]:
+    return _each_case(session, params, "gradientDescendent", "valley", "p0", ("step",), "plain")
 
 
 PROBES = {"gd.df": df, "gd.grad": grad, "gd.descent": descent}

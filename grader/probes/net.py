@@ -1,92 +1,84 @@
-"""Probes of the hand-written backpropagation: random graphs built with the student's Net,
-descent on them, and the course scripts re-run with variables the student cannot know."""
+"""Probes of the hand-written backpropagation: graphs built through the student's Net, one
+request a graph, its descent, and the course scripts re-run with variables moved."""
 from __future__ import annotations
 
-import contextlib
-import io
-import sys
-
-from grader.plain import number, to_plain
+from grader.driver import Session, StudentError, call, get, make, ref
+from grader.wire import Move, Step
 
 
-def build(Net, graph: dict):
-    """Build a graph description {"values": [...], "ops": [[op, i, j], ...]} with a student Net.
+def build(graph: dict) -> list[Step]:
+    """Steps that build {"values": [...], "ops": [[op, i, j], ...]} with the student's Net.
 
-    Operand indices count the variables first, then each op's output in order."""
-    net = Net()
-    nodes = [net.variable(v) for v in graph["values"]]
-    for op, i, j in graph["ops"]:
-        nodes.append(getattr(net, op)(nodes[i], nodes[j]))
-    return net, nodes
+    Operand indices count the variables first, then each op's output in order. An op may be
+    ["op", i, j, {"f": ..., "gfx": ..., "gfy": ...}]: Net.op with gate functions the grader
+    describes (whose declared derivatives need not be those of f)."""
+    steps = [call("Net", keep="net", convert="none")]
+    count = len(graph["values"])
+    for index, value in enumerate(graph["values"]):
+        steps.append(call("$net.variable", value, keep=f"n{index}", convert="none"))
+    for position, op in enumerate(graph["ops"]):
+        name, i, j = op[0], op[1], op[2]
+        node = f"n{count + position}"
+        if name == "op":
+            functions = op[3]
+            steps.append(call("$net.op", ref(f"n{i}"), ref(f"n{j}"),
+                              *({"make": dict(functions[key], kind="binary")} for key in ("f", "gfx", "gfy")),
+                              keep=node, convert="none"))
+        else:
+            steps.append(call(f"$net.{name}", ref(f"n{i}"), ref(f"n{j}"), keep=node, convert="none"))
+    return steps
 
 
-def node_str(ctx, params) -> list[dict]:
-    Node = ctx.namespace["Node"]
-    return [ctx.attempt(lambda v=v, g=g: str(Node(v, g))) for v, g in params["cases"]]
-
-
-def graphs(ctx, params) -> list[dict]:
-    """Forward value and every variable's gradient after one backward pass, per graph."""
-    Net = ctx.namespace["Net"]
+def node_str(session: Session, params: dict) -> list[dict]:
     results = []
-    for graph in params["graphs"]:
-        def one(graph=graph):
-            net, nodes = build(Net, graph)
-            forward = number(net.forward())
-            net.backward()
-            count = len(graph["values"])
-            return {"forward": forward, "grads": [number(node.g) for node in nodes[:count]]}
-        results.append(ctx.attempt(one))
+    for v, g in params["cases"]:
+        reply = session.steps(call("Node", v, g, keep="node", convert="none"), call("!builtins.str", ref("node"), convert="str"))
+        results.append({"error": reply.error.model_dump()} if reply.error else {"value": reply.results[1]})
     return results
 
 
-def descent(ctx, params) -> dict:
+def graphs(session: Session, params: dict) -> list[dict]:
+    """Forward value and every variable's gradient after one backward pass, per graph."""
+    results = []
+    for graph in params["graphs"]:
+        count = len(graph["values"])
+        reply = session.steps(*build(graph), call("$net.forward", convert="number"), call("$net.backward", convert="none"),
+                              *(get(f"$n{index}.g", convert="number") for index in range(count)))
+        if reply.error is not None:
+            results.append({"error": reply.error.model_dump()})
+            continue
+        tail = reply.results[-(count + 2):]
+        results.append({"value": {"forward": tail[0], "grads": tail[2:]}})
+    return results
+
+
+def descent(session: Session, params: dict) -> dict:
     """Net.gradient_descendent on a grader-chosen graph: printed energies and final values."""
-    Net = ctx.namespace["Net"]
     graph = params["graph"]
-    net, nodes = build(Net, graph)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        net.gradient_descendent(maxLoops=params["loops"], dumpPeriod=params["dump"], step=params["step"])
     count = len(graph["values"])
-    return {"printed": printed.getvalue()[:200_000],
-            "values": [number(node.v) for node in nodes[:count]]}
+    reply = session.steps(*build(graph),
+                          call("$net.gradient_descendent", maxLoops=params["loops"], dumpPeriod=params["dump"],
+                               step=params["step"], convert="none"),
+                          *(get(f"$n{index}.v", convert="number") for index in range(count)))
+    if reply.error is not None:
+        raise StudentError(reply.error)
+    return {"printed": reply.output[:200_000], "values": reply.results[-count:]}
 
 
-def rerun(ctx, params) -> dict:
+class Rerun:
     """Run the script again with each net.variable(v) given a grader-chosen value instead.
 
     A script that computes its output prints new numbers; one that prints remembered numbers
-    does not. The student's own `net` module is used: it is patched, not replaced. The nodes
-    are reported in the order the script created them, whatever it named them."""
-    module = sys.modules.get("net")
-    if module is None or not hasattr(module, "Net"):
-        raise ImportError("the script does not import a module named net with a Net class")
-    Net = module.Net
-    original = Net.variable
-    values = list(params["values"])
-    created = []
+    does not. The student's own `net` module is used: it is patched in the child for the run,
+    not replaced. The nodes are reported in the order the script created them."""
 
-    def variable(self, v, *args, **kwargs):
-        chosen = values[len(created)] if len(created) < len(values) else v
-        node = original(self, chosen, *args, **kwargs)
-        created.append((self, node))
-        return node
-
-    Net.variable = variable
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            ctx.run_script()
-    finally:
-        Net.variable = original
-
-    def plain(node) -> dict:
-        return {"v": to_plain(getattr(node, "v", None)), "g": to_plain(getattr(node, "g", None))}
-
-    output = getattr(created[-1][0], "o", None) if created else None
-    return {"printed": printed.getvalue()[:200_000], "variables": [plain(node) for _, node in created],
-            "output": plain(output) if output is not None else None}
+    def __call__(self, session: Session, params: dict) -> dict:
+        reply = session.ask("run", moves=[Move(kind="arguments", target="net:Net.variable", values=params["values"],
+                                               attributes=["v", "g", "owner.o"])])
+        if reply.error is not None:
+            raise StudentError(reply.error)
+        moved = reply.records.get("arguments") or {}
+        return {"printed": reply.output[:200_000], "variables": moved.get("created", []), "output": moved.get("o")}
 
 
-PROBES = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": rerun}
+PROBES = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": Rerun()}

@@ -1,89 +1,84 @@
 """Probes of the regression: the student's GD from a grader-set model, the saved checkpoint,
 and regression2predict run against a checkpoint the grader made. Checkpoints are unpickled
-only here, inside the sandbox."""
+only in the child, inside the sandbox."""
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import os
-import shutil
 
-from grader.plain import number
+from grader.driver import Session, StudentError, call, get, make, ref
+from grader.wire import FileOp, Move
 
-
-def _features(x):
-    import torch
-
-    return x.unsqueeze(-1).pow(torch.tensor([1, 2, 3], device=x.device))
+SHIPPED = ".shipped-model.ckpt"
 
 
-def _model(weights: list[float], bias: float):
-    import torch
-
-    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
-    with torch.no_grad():
-        model[0].weight.copy_(torch.tensor([weights]))
-        model[0].bias.copy_(torch.tensor([bias]))
-    return model
+def features(xs: list[float]) -> list[list[float]]:
+    return [[x, x * x, x * x * x] for x in xs]
 
 
-def gd(ctx, params) -> dict:
+def model(weights: list[float], bias: float) -> dict:
+    return {"kind": "linear_model", "weight": [list(weights)], "bias": [bias]}
+
+
+def gd(session: Session, params: dict) -> dict:
     """The student's GD(inputs, outputs, model, loss_fn, loop_max, learning_rate), a short run."""
-    import torch
-
     b, w1, w2, w3 = params["coefficients"]
-    x = torch.linspace(-math.pi, math.pi, params["points"])
-    y = b + w1 * x + w2 * x ** 2 + w3 * x ** 3
-    model = _model(params["weights"], params["bias"])
-    curve: list[float] = []
-    mse = torch.nn.MSELoss()
-
-    def loss_fn(prediction, target):
-        loss = mse(prediction, target)
-        curve.append(float(loss.detach()))
-        return loss
-
-    ctx.namespace["GD"](_features(x), y, model, loss_fn, params["loops"], params["lr"])
-    layer = model[0]
-    return {"weights": [number(w) for w in layer.weight.detach().reshape(-1)],
-            "bias": number(layer.bias.detach().reshape(-1)[0]), "curve": curve[: params["loops"] + 1]}
-
-
-def checkpoint(ctx, params) -> dict:
-    """Load the model.ckpt the script saved (in the sandbox) and predict at grader-chosen x."""
-    import torch
-
-    path = ctx.file.parent / "model.ckpt"
-    if not path.exists():
-        raise FileNotFoundError("the script did not save model.ckpt next to itself")
-    model = torch.load(path, map_location="cpu", weights_only=False)
-    with torch.no_grad():
-        predictions = model(_features(torch.tensor(params["xs"]))).reshape(-1)
-    return {"predictions": [number(v) for v in predictions]}
+    count = params["points"]
+    xs = [-math.pi + 2 * math.pi * i / (count - 1) for i in range(count)]
+    ys = [b + w1 * x + w2 * x ** 2 + w3 * x ** 3 for x in xs]
+    reply = session.steps(
+        make("inputs", {"kind": "tensor", "values": features(xs)}),
+        make("outputs", {"kind": "tensor", "values": ys}),
+        make("model", model(params["weights"], params["bias"])),
+        make("loss", {"kind": "mse", "record": "loss"}),
+        call("GD", ref("inputs"), ref("outputs"), ref("model"), ref("loss"), params["loops"], params["lr"], convert="none"),
+        get("$model.0.weight"), get("$model.0.bias"))
+    if reply.error is not None:
+        raise StudentError(reply.error)
+    weight, bias = reply.results[-2]["tensor"]["values"], reply.results[-1]["tensor"]["values"]
+    curve = reply.records.get("loss", [])
+    return {"weights": weight, "bias": bias[0], "curve": curve[: params["loops"] + 1]}
 
 
-def predict(ctx, params) -> dict:
+class Checkpoint:
+    """Load the model.ckpt the script saved (in the sandbox) and predict at grader-chosen x; and
+    how many optimizer steps had moved the saved model's parameters."""
+
+    @staticmethod
+    def moves(params: dict) -> list[Move]:
+        return [Move(kind="training")]
+
+    def __call__(self, session: Session, params: dict) -> dict:
+        [exists] = session.ask("files", files=[FileOp(op="exists", path="model.ckpt")]).results or [False]
+        if not exists:
+            raise StudentError.of("FileNotFoundError", "the script did not save model.ckpt next to itself")
+        results = session.values(
+            call("!torch.load", "model.ckpt", map_location="cpu", weights_only=False, keep="model", convert="none"),
+            make("inputs", {"kind": "tensor", "values": features(params["xs"])}),
+            call("$model", ref("inputs"), keep="prediction", convert="none"),
+            call("$prediction.reshape", -1))
+        saved = (session.load_records.get("training") or {}).get("saved", [])
+        return {"predictions": results[-1]["tensor"]["values"], "saved": saved}
+
+
+def predict(session: Session, params: dict) -> dict:
     """Run regression2predict.py against a checkpoint: the grader's own (random weights the
     student cannot know) or, with "own", the model.ckpt the student shipped."""
-    import torch
-
-    path = ctx.file.parent / "model.ckpt"
-    shipped = ctx.box / ".shipped-model.ckpt"
-    if not hasattr(ctx, "shipped"):  # first probe of this run: set the student's own file aside
-        ctx.shipped = path.exists()
-        if ctx.shipped:
-            os.replace(path, shipped)
+    if "shipped" not in session.memory:     # first probe of this run: set the student's own file aside
+        [shipped] = session.ask("files", files=[FileOp(op="exists", path="model.ckpt")]).results or [False]
+        session.memory["shipped"] = shipped
+        if shipped:
+            session.ask("files", files=[FileOp(op="rename", path="model.ckpt", to=SHIPPED)])
     if params.get("own"):
-        if not ctx.shipped:
+        if not session.memory["shipped"]:
             return {"skipped": "no model.ckpt was handed in"}
-        shutil.copyfile(shipped, path)
+        session.ask("files", files=[FileOp(op="copy", path=SHIPPED, to="model.ckpt")])
     else:
-        torch.save(_model(params["weights"], params["bias"]), path)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        ctx.run_script()
-    return {"printed": printed.getvalue()[:20_000]}
+        session.values(make("model", model(params["weights"], params["bias"])),
+                       call("!torch.save", ref("model"), "model.ckpt", convert="none"))
+    reply = session.ask("run")
+    if reply.error is not None:
+        raise StudentError(reply.error)
+    return {"printed": reply.output[:20_000]}
 
 
-PROBES = {"regression.gd": gd, "regression.checkpoint": checkpoint, "regression.predict": predict}
+PROBES = {"regression.gd": gd, "regression.checkpoint": Checkpoint(), "regression.predict": predict}

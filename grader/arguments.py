@@ -1,0 +1,294 @@
+"""In the child: values built from the plain descriptions a request carries, and the moves made
+while a script runs.
+
+What student code is handed is plain: numbers, lists, arrays, tensors, and callables that only
+evaluate (a test function, a loss). None of them knows a derivative, a minimum or an expected
+result; those stay with the judges in the grading process. Recording callables and moves note
+what the student's code did with them (the values of f it asked for, the losses of its loop, the
+tensors it made), for the trusted side to weigh.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, Callable
+
+from grader.plain import to_plain
+
+RECORD_LIMIT = 20_000
+RECORD_POINTS = 400
+
+
+class Records:
+    """What this request's recording callables and moves saw, by name."""
+
+    def __init__(self) -> None:
+        self.series: dict[str, list[float]] = {}
+        self.values: dict[str, Any] = {}
+
+    def note(self, name: str, value: float) -> None:
+        series = self.series.setdefault(name, [])
+        if len(series) < RECORD_LIMIT:
+            series.append(value)
+
+    def plain(self) -> dict[str, Any]:
+        thinned = {name: values[:: max(1, len(values) // RECORD_POINTS)] for name, values in self.series.items()}
+        counts = {f"{name}#count": len(values) for name, values in self.series.items()}
+        return {**thinned, **counts, **self.values}
+
+
+# --- test functions and losses: evaluation only ----------------------------------------------
+def smooth_value(a: list[float], b: float, c: list[float], d: float, p: Any) -> float:
+    """Σ aᵢ pᵢ² + b p₀ p₁ + Σ cᵢ sin(pᵢ) + d exp(p₀ / 3)."""
+    value = b * p[0] * p[1] + d * math.exp(p[0] / 3)
+    for i, (ai, ci) in enumerate(zip(a, c)):
+        value += ai * p[i] * p[i] + ci * math.sin(p[i])
+    return value
+
+
+def valley_value(a: list[float], m: list[float], c: float, p: Any) -> float:
+    """Σ aᵢ (pᵢ - mᵢ)² + c Σ sin(pᵢ): convex for |c| < 2 min aᵢ, its bottom beside m, not at it."""
+    return sum(ai * (p[i] - mi) ** 2 + c * math.sin(p[i]) for i, (ai, mi) in enumerate(zip(a, m)))
+
+
+def _recorded(function: Callable[..., Any], records: Records, name: str | None, scalar: Callable[[Any], float]):
+    if name is None:
+        return function
+
+    def recorded(*args: Any) -> Any:
+        value = function(*args)
+        records.note(name, scalar(value))
+        return value
+    return recorded
+
+
+def _loss_value(loss: Any) -> float:
+    return float(loss.detach())
+
+
+def build(description: dict[str, Any], records: Records) -> Any:
+    """The value a `{"make": {...}}` argument describes."""
+    kind = description["kind"]
+    record = description.get("record")
+    if kind == "list":
+        return list(description["values"])
+    if kind == "array":
+        import numpy
+
+        return numpy.array(description["values"], dtype=float)
+    if kind in ("tensor", "tensors"):
+        import torch
+
+        dtype = getattr(torch, str(description.get("dtype", "float32")))
+        grad = bool(description.get("requires_grad", False))
+        if kind == "tensor":
+            return torch.tensor(description["values"], dtype=dtype, requires_grad=grad)
+        return [torch.tensor(v, dtype=dtype, requires_grad=grad) for v in description["values"]]
+    if kind == "smooth":
+        a, b, c, d = description["a"], description["b"], description["c"], description["d"]
+        return _recorded(lambda p: smooth_value(a, b, c, d, p), records, record, float)
+    if kind == "valley":
+        a, m, c = description["a"], description["m"], description["c"]
+        return _recorded(lambda p: valley_value(a, m, c, p), records, record, float)
+    if kind == "binary":   # a gate's function or declared derivative: scale · (x+y | x·y | x | y | 1)
+        scale, form = float(description.get("scale", 1.0)), description["form"]
+        forms = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "x": lambda x, y: x,
+                 "y": lambda x, y: y, "one": lambda x, y: 1.0}
+        inner = forms[form]
+        return lambda x, y: scale * inner(x, y)
+    if kind == "square_loss":    # (x - t)²
+        target = description["target"]
+        return _recorded(lambda x: (x - target) ** 2, records, record, _loss_value)
+    if kind == "weighted_squares":     # Σ wᵢ (pᵢ - tᵢ)² over a list of tensors
+        targets, weights = description["targets"], description["weights"]
+        return _recorded(lambda ps: sum(w * (p - t) ** 2 for p, t, w in zip(ps, targets, weights)),
+                         records, record, _loss_value)
+    if kind == "mse":
+        import torch
+
+        return _recorded(torch.nn.MSELoss(), records, record, _loss_value)
+    if kind == "linear_model":   # Sequential(Linear(n, 1), Flatten(0, 1)) with the given weights
+        import torch
+
+        weight = description["weight"]
+        model = torch.nn.Sequential(torch.nn.Linear(len(weight[0]), len(weight)), torch.nn.Flatten(0, 1))
+        with torch.no_grad():
+            model[0].weight.copy_(torch.tensor(weight))
+            model[0].bias.copy_(torch.tensor(description["bias"]))
+        return model
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+# --- moves: what changes while a script runs ----------------------------------------------------
+class Move:
+    """Patch something for the length of one run; `finish` restores it and says what was seen."""
+
+    def finish(self) -> Any:
+        raise NotImplementedError
+
+
+class ShiftTensors(Move):
+    """Every torch.tensor(..., requires_grad=True) the script makes starts shifted by a
+    grader-chosen offset: the script's figures are then ones the student cannot know."""
+
+    def __init__(self, offsets: list[float]) -> None:
+        import torch
+
+        self.torch, self.original = torch, torch.tensor
+        self.offsets, self.created = [float(o) for o in offsets], []
+        torch.tensor = self.shifted
+
+    def shifted(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("requires_grad"):
+            return self.original(data, *args, **kwargs)
+        offset = self.offsets[len(self.created) % len(self.offsets)]
+        data = (self.original(data, dtype=self.torch.float64) + offset).tolist()
+        tensor = self.original(data, *args, **kwargs)
+        self.created.append(tensor)     # whatever the script calls it, this is its variable
+        return tensor
+
+    def finish(self) -> Any:
+        self.torch.tensor = self.original
+        grads = [self.torch.Tensor.grad.__get__(t) for t in self.created]
+        return {"values": [to_plain(t) for t in self.created],
+                "grads": [None if g is None else to_plain(g) for g in grads]}
+
+
+class RecordCalls(Move):
+    """Record the scalar results of a module function (torch.norm: the course's loss), for plots."""
+
+    def __init__(self, target: str) -> None:
+        module_name, _, self.name = target.rpartition(".")
+        self.module = sys.modules[module_name]
+        self.original = getattr(self.module, self.name)
+        self.values: list[float] = []
+        setattr(self.module, self.name, self.recorded)
+
+    def recorded(self, *args: Any, **kwargs: Any) -> Any:
+        value = self.original(*args, **kwargs)
+        try:
+            if len(self.values) < RECORD_LIMIT and value.numel() == 1:
+                self.values.append(float(value.detach()))
+        except (AttributeError, TypeError, RuntimeError):
+            pass
+        return value
+
+    def finish(self) -> Any:
+        setattr(self.module, self.name, self.original)
+        return self.values[:: max(1, len(self.values) // 500)]
+
+
+class AutogradCalls(Move):
+    """Count the gradients asked of autograd: backward() and torch.autograd.grad(...). A gradient
+    assigned by hand to .grad makes no such call."""
+
+    def __init__(self) -> None:
+        import torch
+
+        self.torch = torch
+        self.calls = 0
+        self.saved = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
+        torch.Tensor.backward = self.counted(self.saved[0])
+        torch.autograd.backward = self.counted(self.saved[1])
+        torch.autograd.grad = self.counted(self.saved[2])
+
+    def counted(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    def finish(self) -> Any:
+        torch = self.torch
+        torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad = self.saved
+        return {"calls": self.calls}
+
+
+class Arguments(Move):
+    """The i-th call of `module:Class.method` gets values[i] as its first argument (after self);
+    the objects it returns are followed, and their `attributes` read at the end. An attribute
+    written `owner.o` is read on the last receiver instead (the net whose output is `o`)."""
+
+    def __init__(self, target: str, values: list[Any], attributes: list[str]) -> None:
+        import importlib
+
+        module_name, _, dotted = target.partition(":")
+        owner_name, _, self.method = dotted.rpartition(".")
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        self.owner = getattr(module, owner_name)
+        self.original = getattr(self.owner, self.method)
+        self.values, self.attributes = list(values), attributes
+        self.created: list[tuple[Any, Any]] = []
+        original, values_, created = self.original, self.values, self.created
+
+        def moved(receiver: Any, value: Any = None, *args: Any, **kwargs: Any) -> Any:
+            chosen = values_[len(created)] if len(created) < len(values_) else value
+            result = original(receiver, chosen, *args, **kwargs)
+            created.append((receiver, result))
+            return result
+
+        setattr(self.owner, self.method, moved)
+
+    def finish(self) -> Any:
+        setattr(self.owner, self.method, self.original)
+        own = [a for a in self.attributes if not a.startswith("owner.")]
+        owner = [a.removeprefix("owner.") for a in self.attributes if a.startswith("owner.")]
+        found = {"created": [{a: _attribute(obj, a) for a in own} for _, obj in self.created]}
+        last = self.created[-1][0] if self.created else None
+        for name in owner:
+            node = getattr(last, name, None) if last is not None else None
+            found[name] = None if node is None else {a: _attribute(node, a) for a in own}
+        return found
+
+
+class Training(Move):
+    """How many optimizer steps moved the parameters of each model the script saves with
+    torch.save: a saved model must come from training, not from weights typed in."""
+
+    def __init__(self) -> None:
+        import torch
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        self.torch = torch
+        self.steps: dict[int, int] = {}
+        self.saved: list[dict[str, Any]] = []
+        self.handle = register_optimizer_step_post_hook(self.stepped)
+        self.original_save = torch.save
+        torch.save = self.save
+
+    def stepped(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        for group in optimizer.param_groups:
+            for parameter in group["params"]:
+                self.steps[id(parameter)] = self.steps.get(id(parameter), 0) + 1
+
+    def save(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(obj, self.torch.nn.Module):
+            counts = [self.steps.get(id(p), 0) for p in obj.parameters()]
+            self.saved.append({"parameters": len(counts), "fewest_steps": min(counts) if counts else 0})
+        return self.original_save(obj, *args, **kwargs)
+
+    def finish(self) -> Any:
+        self.handle.remove()
+        self.torch.save = self.original_save
+        return {"saved": self.saved}
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    try:
+        return to_plain(getattr(obj, name))
+    except Exception:  # noqa: BLE001 - a student attribute that raises or has no plain form
+        return None
+
+
+def start(kind: str, target: str, values: list[Any], attributes: list[str]) -> Move:
+    if kind == "shift_tensors":
+        return ShiftTensors(values)
+    if kind == "record_calls":
+        return RecordCalls(target)
+    if kind == "autograd_calls":
+        return AutogradCalls()
+    if kind == "arguments":
+        return Arguments(target, values, attributes)
+    if kind == "training":
+        return Training()
+    raise ValueError(f"unknown move {kind!r}")

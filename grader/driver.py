@@ -1,0 +1,294 @@
+"""The trusted side of one child: decide what to ask, ask it, keep the answers.
+
+For each (submission, exercise) the driver hands a warm worker the child's pipe ends, then
+talks to the child itself: load the file (with the moves some probes need), then each check's
+probe asks its requests, one at a time, and turns the plain answers into that check's
+`Observation`. The probes run here, in the grading process (or the Dask worker that drives the
+item), never beside student code: the child learns a request only when it is asked, answers
+only that request, and can change nothing but its own answers. Numbers are bounded where they
+enter, answers are size-capped, and every wait has a deadline.
+"""
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import select
+import time
+from typing import Any, Callable
+
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+
+from grader.wire import MAX_REPLY_BYTES, ErrorInfo, Exit, FileOp, Job, Move, Observation, Reply, Request, RunReply, Step
+
+STREAM_LIMIT = 64 * 2**20   # past this much output on fd 1 and 2 the child is stopped, not just truncated
+GRACE = 2.0                 # seconds a reply may come after the child's own timer should have fired
+LARGEST = 1e300             # numbers beyond this (and huge ints) enter the trusted side as ±inf
+
+
+class Call(BaseModel):
+    """One check's probe, by name, with the inputs the grading process chose for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str
+    probe: str
+    params: JsonValue = None
+
+
+class Item(BaseModel):
+    """A work item: the job a worker forks for, and what the driver will ask the child."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job: Job
+    calls: list[Call]
+
+
+class ChildGone(Exception):
+    """The child ended, stopped answering or flooded its output: no further request can be asked."""
+
+
+class CheckTimeout(Exception):
+    """A check's requests used up its time."""
+
+
+class StudentError(Exception):
+    """A request whose student code raised: the whole check fails with that error."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+    @classmethod
+    def of(cls, kind: str, message: str) -> StudentError:
+        return cls(ErrorInfo(type=kind, message=message))
+
+
+def bounded(value: Any, depth: int = 0) -> Any:
+    """Plain data with every number a float or a modest int: 10**400 becomes inf, not an OverflowError
+    in a judge. Too deep a nesting becomes None."""
+    if depth > 40:
+        return None
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else math.copysign(math.inf, value)
+    if isinstance(value, float):
+        return value if not math.isfinite(value) or abs(value) <= LARGEST else math.copysign(math.inf, value)
+    if isinstance(value, list):
+        return [bounded(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {str(key): bounded(item, depth + 1) for key, item in value.items()}
+    return None
+
+
+class Channels:
+    """The driver's ends of the child's pipes, read with deadlines; output capped as it comes."""
+
+    def __init__(self, requests: int, replies: int, stdout: int, stderr: int, keep: int) -> None:
+        self.requests, self.replies = requests, replies
+        self.streams = {stdout: bytearray(), stderr: bytearray()}
+        self.names = {stdout: "stdout", stderr: "stderr"}
+        self.sizes = {stdout: 0, stderr: 0}
+        self.open = {replies, stdout, stderr}
+        self.keep = keep
+        self.pending = bytearray()
+        self.exceeded = False
+
+    def send(self, line: bytes) -> None:
+        try:
+            os.write(self.requests, line)
+        except OSError as error:     # the child is gone: its end of the pipe is closed
+            raise ChildGone(f"the child stopped reading requests ({error.strerror})") from None
+
+    def read_line(self, deadline: float) -> bytes:
+        """The next line from the reply pipe, draining stdout and stderr meanwhile."""
+        while True:
+            cut = self.pending.find(b"\n")
+            if cut >= 0:
+                line = bytes(self.pending[:cut])
+                del self.pending[: cut + 1]
+                return line
+            if len(self.pending) > MAX_REPLY_BYTES:
+                raise ChildGone(f"an answer larger than {MAX_REPLY_BYTES // 2**20} MiB")
+            if self.replies not in self.open:
+                raise ChildGone("the child closed its answer pipe")
+            self.pump(deadline, until_reply=True)
+
+    def pump(self, deadline: float, until_reply: bool = False) -> None:
+        """Read what is ready (waiting at most until `deadline`); with `until_reply`, return once
+        the reply pipe gave something."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChildGone("no answer in time")
+            watched = [fd for fd in self.open if fd != self.replies or until_reply]
+            if not watched:
+                return
+            ready, _, _ = select.select(watched, [], [], min(remaining, 1.0))
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    self.open.discard(fd)
+                elif fd == self.replies:
+                    self.pending += chunk
+                else:
+                    buffer = self.streams[fd]
+                    buffer += chunk[: max(0, self.keep - len(buffer))]
+                    self.sizes[fd] += len(chunk)
+                    if sum(self.sizes.values()) > STREAM_LIMIT:
+                        self.exceeded = True
+                        raise ChildGone("the program printed far too much output")
+            if until_reply and self.replies in ready:
+                return
+            if not ready and not until_reply:
+                return
+
+    def text(self, name: str) -> str:
+        fd = next(fd for fd, n in self.names.items() if n == name)
+        data, size = self.streams[fd], self.sizes[fd]
+        text = data.decode("utf-8", "replace")
+        return text + (f"\n[... {size - len(data)} more bytes not kept ...]\n" if size > len(data) else "")
+
+    def close(self) -> None:
+        for fd in {self.requests, self.replies, *self.streams}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class Session:
+    """The conversation with one child, as the probes see it."""
+
+    def __init__(self, job: Job, channels: Channels, started: float) -> None:
+        self.job, self.channels = job, channels
+        self.deadline = started + job.timeout
+        self.check_deadline = self.deadline
+        self.load_records: dict[str, Any] = {}
+        self.outputs: list[str] = []
+        self.seconds = 0.0
+        self.rejected = 0
+        self.memory: dict[str, Any] = {}     # what a probe wants to remember between checks
+
+    def begin_check(self) -> None:
+        self.check_deadline = min(self.deadline, time.monotonic() + self.job.call_timeout)
+        self.outputs, self.seconds = [], 0.0
+
+    def ask(self, op: str, steps: list[Step] | None = None, moves: list[Move] | None = None,
+            names: list[str] | None = None, files: list[FileOp] | None = None) -> Reply:
+        remaining = self.check_deadline - time.monotonic()
+        if remaining <= 0:
+            raise CheckTimeout()
+        request = Request(nonce=secrets.token_hex(8), op=op, timeout=remaining, steps=steps or [],
+                          moves=moves or [], names=names or [], files=files or [])
+        self.channels.send(request.model_dump_json().encode() + b"\n")
+        wait_until = min(self.deadline, time.monotonic() + remaining + GRACE)
+        while True:
+            line = self.channels.read_line(wait_until)
+            try:
+                reply = Reply.model_validate_json(line)
+            except ValidationError:
+                self.rejected += 1
+                continue
+            if not secrets.compare_digest(reply.nonce, request.nonce):
+                self.rejected += 1          # written by student code, not in answer to this request
+                continue
+            reply.results = bounded(reply.results)
+            reply.records = bounded(reply.records)
+            self.outputs.append(reply.output)
+            self.seconds += reply.seconds
+            return reply
+
+    def steps(self, *steps: Step) -> Reply:
+        return self.ask("steps", steps=list(steps))
+
+    def values(self, *steps: Step) -> list[Any]:
+        """The steps' results; a student error fails the whole check."""
+        reply = self.steps(*steps)
+        if reply.error is not None:
+            raise StudentError(reply.error)
+        return reply.results
+
+    def output(self) -> str:
+        return "".join(self.outputs)[: self.job.output_bytes]
+
+
+# --- building steps ---------------------------------------------------------------------------
+def make(name: str, description: dict[str, Any]) -> Step:
+    return Step(make=description, keep=name, convert="none")
+
+
+def call(target: str, *args: Any, keep: str | None = None, convert: str = "plain",
+         default: str | None = None, **kwargs: Any) -> Step:
+    return Step(call=target, args=list(args), kwargs=kwargs, keep=keep, convert=convert, default=default)
+
+
+def get(target: str, convert: str = "plain") -> Step:
+    return Step(get=target, convert=convert)
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$": name}
+
+
+def outcome(reply: Reply, index: int) -> dict[str, Any]:
+    """{"value": result `index`} or {"error": ErrorInfo-as-dict}, as the judges read a case."""
+    if reply.error is not None:
+        return {"error": reply.error.model_dump()}
+    return {"value": reply.results[index]}
+
+
+Probe = Callable[[Session, Any], Any]
+
+
+def drive(item: Item, channels: Channels, started: float, probes: dict[str, Any]) -> tuple[dict[str, Observation], int]:
+    """Run the item's conversation: set-up word, load, each check. Returns the observations and
+    how many lines answered no request."""
+    job = item.job
+    session = Session(job, channels, started)
+    observations: dict[str, Observation] = {}
+    try:
+        setup = Reply.model_validate_json(channels.read_line(session.deadline))
+    except (ChildGone, ValidationError) as error:
+        return observations, 0 if isinstance(error, ChildGone) else 1
+    observations["__setup__"] = Observation(check="__setup__", phase="run", error=setup.error)
+    if setup.error is not None:
+        return observations, 0
+    moves = [move for call_ in item.calls for move in getattr(probes[call_.probe], "moves", lambda p: [])(call_.params)]
+    phase = "run" if job.kind == "script" else "import"
+    session.check_deadline = session.deadline - 0.5     # the child's own timer speaks first
+    try:
+        load = session.ask("load", moves=moves)
+    except (ChildGone, CheckTimeout):
+        return observations, session.rejected
+    observations["__load__"] = Observation(check="__load__", phase=phase, error=load.error, output=load.output,
+                                           seconds=load.seconds)
+    session.load_records = load.records
+    if load.error is not None:
+        return observations, session.rejected
+    for call_ in item.calls:
+        session.begin_check()
+        value, error = None, None
+        try:
+            value = probes[call_.probe](session, call_.params)
+        except StudentError as failure:
+            error = failure.info
+        except CheckTimeout:
+            error = ErrorInfo(type="Timeout", message=f"stopped after {job.call_timeout:g} s", timeout=True)
+        except ChildGone:
+            break
+        try:
+            observations[call_.check] = Observation(check=call_.check, phase="call", value=bounded(value), error=error,
+                                                    output=session.output(), seconds=session.seconds)
+        except ValidationError as problem:   # a probe made something that is not plain data: the grader's bug
+            observations[call_.check] = Observation(check=call_.check, phase="call", error=ErrorInfo(
+                type="GraderError", message=f"probe value not plain data: {problem}"[:2000]))
+    return observations, session.rejected
+
+
+def finish(channels: Channels, exit_: Exit, observations: dict[str, Observation], rejected: int, seconds: float) -> RunReply:
+    return RunReply(exit_code=exit_.exit_code, signal=exit_.signal, timed_out=exit_.timed_out,
+                    output_exceeded=channels.exceeded, stdout=channels.text("stdout"), stderr=channels.text("stderr"),
+                    observations=observations, rejected=rejected, seconds=seconds, worker_error=exit_.worker_error)
