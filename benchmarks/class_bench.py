@@ -39,6 +39,7 @@ from grader.gpu import driver_loaded  # noqa: E402
 from grader.pool import WorkerPool  # noqa: E402
 from grader.spec import load_specs  # noqa: E402
 from grader.submissions import Submission, find_files, stage, unpack  # noqa: E402
+from grader.driver import Item  # noqa: E402
 from grader.wire import Job  # noqa: E402
 
 EXAMPLES = ROOT / "examples" / "class"
@@ -101,11 +102,12 @@ def warm_floor(classroom: Path, specs, workers: int, device: str = "cpu") -> tup
     prepared = boxes(classroom, specs, scratch)
     started = time.perf_counter()
 
-    def job(box: Path, file: str, files: list[str]) -> Job:
+    def job(box: Path, file: str, files: list[str]) -> Item:
         folders = sorted({str(Path(f).parent) for f in files})
         gpu = device if Path(file).stem.startswith("regression") else "cpu"
-        return Job(exercise=Path(file).stem, kind="script", box=str(box), file=file, paths=folders, timeout=600,
-                   call_timeout=600, memory_mb=8192, output_bytes=2**20, device=gpu, gpu_sharers=workers)
+        return Item(job=Job(exercise=Path(file).stem, kind="script", box=str(box), file=file, paths=folders, timeout=600,
+                            call_timeout=600, memory_mb=8192, output_bytes=2**20, device=gpu, gpu_sharers=workers),
+                    calls=[])
 
     with WorkerPool(workers) as pool:
         futures, predictions = [], []

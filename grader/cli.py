@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
                    help="write GitHub's step summary and Classroom's `result` output (automatic when GITHUB_ACTIONS=true)")
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when a submission scores below PERCENT")
     p.add_argument("--seed", type=int, help="seed of the grader's random inputs (default: a new one, shown in the report)")
+    p.add_argument("--secret-file", type=Path, metavar="FILE",
+                   help="the instructor's secret (default: $NUMGRADER_SECRET): one submission graded alone draws its "
+                        "inputs from the seed, its content and this secret, so remembered answers are worth nothing")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="warm worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="seconds per exercise run, overriding the assignments'")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where exercises marked for a GPU run")
@@ -138,9 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     elif device == "cuda" and not driver_loaded():
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
+    try:
+        secret = args.secret_file.read_bytes().strip() if args.secret_file else os.environ.get("NUMGRADER_SECRET", "").encode()
+    except OSError as error:
+        errors.print(f"[red]grade: --secret-file {args.secret_file}: {error.strerror}[/red]")
+        return 2
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
                       mode=args.mode, exercises=args.exercise, cache=cache_file(args),
-                      cluster=args.cluster)
+                      cluster=args.cluster, secret=secret)
     grader = Grader(specs, args.reference, options)
     isolation = grader.isolation
     if LEVELS.index(isolation.level) < LEVELS.index(args.require_isolation):

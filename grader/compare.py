@@ -17,7 +17,10 @@ class Tolerance:
     atol: float = 1e-9
 
     def allows(self, got: float, expected: float) -> bool:
-        return math.isfinite(got) and abs(got - expected) <= self.atol + self.rtol * abs(expected)
+        got, expected = finite_or_inf(got), finite_or_inf(expected)
+        if not (math.isfinite(got) and math.isfinite(expected)):
+            return False
+        return abs(got - expected) <= self.atol + self.rtol * abs(expected)
 
     def __str__(self) -> str:
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
@@ -32,20 +35,37 @@ class Difference:
     expected: list[float] | None = None
 
 
+MAX_DIMENSIONS = 32      # deeper lists are not numbers: judging them must not exhaust the stack
+
+
+def finite_or_inf(value: float) -> float:
+    """`value` as a float; an int too large for one becomes ±infinity (float() would raise)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def numbers(value: Any) -> tuple[list[float], list[int], dict] | None:
-    """Flat floats and shape of a plain value (number, nested list, tensor dict); None if not numeric."""
+    """Flat floats and shape of a plain value (number, nested list, tensor dict); None if not numeric.
+
+    Never raises, whatever the value: malformed data (a tensor dict missing its values, a ragged
+    or too deeply nested list, a string) is not numeric."""
+    return _numbers(value, 0)
+
+
+def _numbers(value: Any, depth: int) -> tuple[list[float], list[int], dict] | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return [float(value)], [], {}
+        return [finite_or_inf(value)], [], {}
     if isinstance(value, dict) and "tensor" in value:
-        tensor = value["tensor"]
-        return [float(v) for v in tensor["values"]], list(tensor["shape"]), tensor
-    if isinstance(value, list):
+        return _tensor(value["tensor"])
+    if isinstance(value, list) and depth < MAX_DIMENSIONS:
         flat: list[float] = []
         shapes = []
         for item in value:
-            inner = numbers(item)
+            inner = _numbers(item, depth + 1)
             if inner is None:
                 return None
             flat += inner[0]
@@ -56,10 +76,35 @@ def numbers(value: Any) -> tuple[list[float], list[int], dict] | None:
     return None
 
 
-def fmt(values: list[float], limit: int = 6) -> str:
-    shown = ", ".join(f"{v:.6g}" for v in values[:limit])
+def _tensor(tensor: Any) -> tuple[list[float], list[int], dict] | None:
+    """The values and shape of a tensor dict, if they are numbers and agree; its dtype a string."""
+    if not isinstance(tensor, dict):
+        return None
+    values, shape = tensor.get("values"), tensor.get("shape")
+    if not isinstance(values, list) or not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS:
+        return None
+    if not all(type(n) is int and 0 <= n < 2**63 for n in shape) or math.prod(shape) != len(values):
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return None
+    if not all(isinstance(tensor.get(key, ""), str) for key in ("kind", "dtype", "device")):
+        return None
+    return [finite_or_inf(v) for v in values], list(shape), tensor
+
+
+def fmt(values: Any, limit: int = 6) -> str:
+    """Numbers for a message: one as itself, several as a list cut after `limit`. Never raises."""
+    if not isinstance(values, (list, tuple)):
+        return _short(values)
+    shown = ", ".join(_number(v) for v in values[:limit])
     more = f", … ({len(values)} values)" if len(values) > limit else ""
-    return f"[{shown}{more}]" if len(values) != 1 else f"{values[0]:.10g}"
+    return f"[{shown}{more}]" if len(values) != 1 else _number(values[0], digits=10)
+
+
+def _number(value: Any, digits: int = 6) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{finite_or_inf(value):.{digits}g}"
+    return _short(value)
 
 
 def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtype: bool = False) -> Difference | None:
@@ -69,15 +114,17 @@ def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtyp
     want = numbers(expected)
     have = numbers(got)
     if want is None:
-        return None if got == expected else Difference(f"{what}: expected {expected!r}, got {got!r}")
+        if _equal(got, expected):
+            return None
+        return Difference(f"{what}: expected {_short(expected, 200)}, got {_short(got, 200)}")
     if have is None:
         return Difference(f"{what}: expected numbers {fmt(want[0])}, got {_short(got)}")
     (gv, gshape, gmeta), (ev, eshape, emeta) = have, want
     squeeze = lambda shape: [n for n in shape if n != 1]  # noqa: E731 - [2] and [2, 1] hold the same numbers
-    if gshape != eshape and not (squeeze(gshape) == squeeze(eshape) and len(gv) == len(ev)):
+    if len(gv) != len(ev) or (gshape != eshape and squeeze(gshape) != squeeze(eshape)):
         return Difference(f"{what}: expected shape {eshape}, got shape {gshape} ({fmt(gv)})")
     if check_dtype and gmeta and emeta and gmeta.get("dtype") != emeta.get("dtype"):
-        return Difference(f"{what}: expected dtype {emeta.get('dtype')}, got {gmeta.get('dtype')}")
+        return Difference(f"{what}: expected dtype {emeta.get('dtype')}, got {_short(gmeta.get('dtype'))}")
     bad = [i for i, (g, e) in enumerate(zip(gv, ev)) if not tolerance.allows(g, e)]
     if not bad:
         return None
@@ -92,9 +139,25 @@ def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtyp
     )
 
 
-def _short(value: Any) -> str:
+def _equal(got: Any, expected: Any) -> bool:
+    try:
+        return bool(got == expected)
+    except RecursionError:         # plain data nested deeper than the stack: not the expected value
+        return False
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A description of a plain value for a message, at most about `limit` characters. Never raises."""
     if isinstance(value, dict) and "tensor" in value:
-        tensor = value["tensor"]
-        return f"a {tensor.get('kind', 'tensor')} of shape {tensor.get('shape')}: {fmt([float(v) for v in tensor.get('values', [])])}"
-    text = repr(value)
-    return text if len(text) < 80 else text[:77] + "..."
+        tensor = numbers(value)
+        if tensor is not None:
+            return f"a {tensor[2].get('kind', 'tensor')} of shape {tensor[1]}: {fmt(tensor[0])}"
+        return "a malformed tensor"
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"a {type(value).__name__} nested too deeply to show"
+    except ValueError:                     # an int of more digits than str() allows, or one inside
+        text = (f"an int of {value.bit_length()} bits" if isinstance(value, int)
+                else f"a {type(value).__name__} too large to show")
+    return text if len(text) < limit else text[:limit - 3] + "..."

@@ -73,7 +73,7 @@ def bounded(value: Any, depth: int = 0) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
-        return value if abs(value) <= 2**53 else math.copysign(math.inf, value)
+        return value if abs(value) <= 2**53 else (math.inf if value > 0 else -math.inf)
     if isinstance(value, float):
         return value if not math.isfinite(value) or abs(value) <= LARGEST else math.copysign(math.inf, value)
     if isinstance(value, list):

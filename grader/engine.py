@@ -288,6 +288,7 @@ class Grader:
             submission.score = round(sum(e.score for e in submission.exercises), 6)
         return ClassReport(
             grader_version=__version__, seed=self.seed, device=self.options.device,
+            inputs="seed, content and secret" if self.content_keyed else "seed",
             exercises=[spec.id for spec in self.specs], isolation=self.isolation,
             seconds=round(time.monotonic() - started, 3),
             submissions=[results[i] for i in sorted(results)], errors=self.errors, notices=self.notices,

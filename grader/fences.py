@@ -169,12 +169,15 @@ def child_uid_base(uid_map: Path = Path("/proc/self/uid_map"), pid_max_file: Pat
 
 def unprivileged_can_run_python(uid: int) -> bool:
     """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
-    Not when Python lives under a private home such as /root (pyenv)."""
+    Not when Python lives under a private home such as /root (pyenv). The folders are listed
+    here, as the grader sees them: seen from `uid`, one it cannot even stat would look absent."""
+    folders = [path for path in readable_roots(()) if os.path.isdir(path)]
+
     def as_uid() -> bool:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        return all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots(()) if os.path.isdir(path))
+        return all(os.access(path, os.R_OK | os.X_OK) for path in folders)
 
     return _succeeds_in_child(as_uid)
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.fences import Isolation
+from grader.safe_text import clean, one_line
 
 CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
@@ -80,27 +81,30 @@ class SubmissionResult(BaseModel):
     exercises: list[ExerciseResult]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text(f"{self.student}: {points(self.score)} / {points(self.max_score)}", style="bold")
+        yield _line(f"{one_line(self.student)}: {points(self.score)} / {points(self.max_score)}", "bold")
         for warning in self.warnings:
-            yield Text(f"  warning: {warning}", style="yellow")
+            yield _line(f"  warning: {warning}", "yellow")
         for exercise in self.exercises:
             if exercise.status != "graded":
-                yield Text(f"  {exercise.exercise} [{exercise.status}] {exercise.message}",
-                           style="dim" if exercise.status == "missing" else "red")
+                yield _line(f"  {exercise.exercise} [{exercise.status}] {exercise.message}",
+                           "dim" if exercise.status == "missing" else "red")
             for warning in exercise.warnings:
-                yield Text(f"  {exercise.exercise}: warning: {warning}", style="yellow")
+                yield _line(f"  {exercise.exercise}: warning: {warning}", "yellow")
             for check in exercise.checks:
                 if check.status in ("passed",):
                     continue
-                yield Text(f"  {exercise.exercise}.{check.name} [{check.status}] "
+                yield _line(f"  {exercise.exercise}.{check.name} [{check.status}] "
                            f"{points(check.score)}/{points(check.max_score)}: {check.message}",
-                           style="red" if check.status in ("failed", "error", "timeout") else "dim")
+                           "red" if check.status in ("failed", "error", "timeout") else "dim")
 
 
 class ClassReport(BaseModel):
     schema_version: int = SCHEMA_VERSION
     grader_version: str
     seed: int
+    inputs: str = Field("seed", description="What the grader's inputs were drawn from: 'seed' (the run's seed, one set "
+                                            "for the class) or 'seed, content and secret' (one submission graded alone: "
+                                            "an HMAC of the seed and its files under the instructor's secret).")
     device: str
     exercises: list[str] = Field(description="Exercise ids graded, in report order.")
     isolation: Isolation
@@ -114,9 +118,9 @@ class ClassReport(BaseModel):
         yield Group(*[submission for submission in self.submissions
                       if submission.score < submission.max_score or submission.warnings])
         for error in self.errors:
-            yield Text(f"grader error: {error}", style="bold red")
+            yield _line(f"grader error: {error}", "bold red")
         for notice in self.notices:
-            yield Text(f"note: {notice}", style="yellow")
+            yield _line(f"note: {notice}", "yellow")
 
     def student_view(self) -> ClassReport:
         """What a student running `grade .` may see: visible checks only, with a count of the rest
@@ -133,26 +137,33 @@ class ClassReport(BaseModel):
 
     def table(self, width: int) -> Table:
         """Students × exercises; turned on its side when the exercises would not fit the width."""
-        cells = {(s.student, e.exercise): _cell(e) for s in self.submissions for e in s.exercises}
-        totals = {s.student: Text(f"{points(s.score)}/{points(s.max_score)}", style="bold") for s in self.submissions}
-        students = [s.student for s in self.submissions]
+        # Rows by position, not by name (two submissions may share one); Text, never str, in cells
+        # and headers, since rich reads "[...]" in a str as markup.
+        names = [Text(one_line(s.student)) for s in self.submissions]
+        cells = [{e.exercise: _cell(e) for e in s.exercises} for s in self.submissions]
+        totals = [Text(f"{points(s.score)}/{points(s.max_score)}", style="bold") for s in self.submissions]
         table = Table(title=f"Scores (seed {self.seed})")
-        if 12 + 10 * (len(self.exercises) + 1) <= width or len(students) > len(self.exercises):
+        if 12 + 10 * (len(self.exercises) + 1) <= width or len(names) > len(self.exercises):
             table.add_column("student", style="bold")
             for exercise in self.exercises:
-                table.add_column(exercise, justify="right")
+                table.add_column(Text(one_line(exercise)), justify="right")
             table.add_column("total", justify="right")
-            for student in students:
-                table.add_row(student, *[cells.get((student, e), _cell(None)) for e in self.exercises], totals[student])
+            for name, row, total in zip(names, cells, totals):
+                table.add_row(name, *[row.get(e, _cell(None)) for e in self.exercises], total)
         else:
             table.add_column("exercise", style="bold")
-            for student in students:
-                table.add_column(student, justify="right")
+            for name in names:
+                table.add_column(name, justify="right")
             for exercise in self.exercises:
-                table.add_row(exercise, *[cells.get((student, exercise), _cell(None)) for student in students])
-            table.add_row("total", *[totals[student] for student in students])
+                table.add_row(Text(one_line(exercise)), *[row.get(exercise, _cell(None)) for row in cells])
+            table.add_row("total", *totals)
         return table
 
+
+def _line(text: str, style: str) -> Text:
+    """A line of the terminal report, which may hold student text: cleaned of escapes, never read
+    as markup, and its further lines indented so they cannot pass for a report line of their own."""
+    return Text(clean(text).replace("\n", "\n    "), style=style)
 
 
 def points(value: float) -> str:

@@ -64,8 +64,8 @@ class ListDescent(CaseKind):
 
     def inputs(self, check, rng):
         cases = []
-        for _ in range(int(check.options.get("cases", 2))):
-            count = rng.randint(1, 3)
+        for index in range(int(check.options.get("cases", 2))):
+            count = (1, 3)[index % 2]      # one parameter, then several: a loop over the list always shows
             cases.append({"p0": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
                           "targets": [round(rng.uniform(-3, 3), 4) for _ in range(count)],
                           "weights": [round(rng.uniform(0.5, 2), 3) for _ in range(count)],

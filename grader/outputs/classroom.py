@@ -8,7 +8,9 @@ import json
 import os
 from pathlib import Path
 
+from grader.outputs.feedback import cell
 from grader.report import ClassReport, points
+from grader.safe_text import clean_strings
 
 
 def runner_result(report: ClassReport) -> dict:
@@ -26,15 +28,17 @@ def runner_result(report: ClassReport) -> dict:
                               "score": check.score, "max_score": check.max_score, "message": check.message,
                               "visibility": check.visibility})
     status = "error" if report.errors else ("pass" if all(t["status"] == "pass" for t in tests) else "fail")
-    return {"version": 1, "status": status, "max_score": sum(s.max_score for s in report.submissions), "tests": tests}
+    return clean_strings({"version": 1, "status": status, "max_score": sum(s.max_score for s in report.submissions),
+                          "tests": tests})
 
 
 def summary_table(report: ClassReport) -> str:
     lines = ["## Autograder results", "", "| student | exercise | score |", "|---|---|---|"]
     for submission in report.submissions:
         for exercise in submission.exercises:
-            lines.append(f"| {submission.student} | {exercise.exercise} | {points(exercise.score)} / {points(exercise.max_score)} |")
-        lines.append(f"| **{submission.student}** | **total** | **{points(submission.score)} / {points(submission.max_score)}** |")
+            lines.append(f"| {cell(submission.student)} | {cell(exercise.exercise)} | "
+                         f"{points(exercise.score)} / {points(exercise.max_score)} |")
+        lines.append(f"| **{cell(submission.student)}** | **total** | **{points(submission.score)} / {points(submission.max_score)}** |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,34 +1,38 @@
 """One Markdown file per student to hand back: the score, then every check with what was
-expected, what came and the likely cause."""
+expected, what came and the likely cause.
+
+Student text (a name, a message, a warning) is cleaned of control characters and kept on its
+line, so it cannot end a table or a quote and write a heading or a score of its own."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from grader.outputs.filenames import file_stems
 from grader.report import ClassReport, SubmissionResult, points
+from grader.safe_text import one_line
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱", "skipped": "➖"}
 
 
 def markdown(submission: SubmissionResult, seed: int, visible_only: bool = False) -> str:
-    lines = [f"# Feedback for {submission.student}", "",
+    lines = [f"# Feedback for {one_line(submission.student)}", "",
              f"**Score: {points(submission.score)} / {points(submission.max_score)}** (grader seed {seed})", ""]
-    lines += [f"> ⚠ {warning}" for warning in submission.warnings]
+    lines += [f"> ⚠ {one_line(warning)}" for warning in submission.warnings]
     for exercise in submission.exercises:
-        lines += ["", f"## {exercise.exercise}: {points(exercise.score)} / {points(exercise.max_score)}"]
+        lines += ["", f"## {one_line(exercise.exercise)}: {points(exercise.score)} / {points(exercise.max_score)}"]
         if exercise.file:
-            lines.append(f"File: `{exercise.file}`")
+            lines.append(f"File: `{one_line(exercise.file)}`")
         if exercise.status != "graded":
-            lines += ["", f"**{exercise.status}**: {exercise.message}"]
-        lines += [f"> ⚠ {warning}" for warning in exercise.warnings]
+            lines += ["", f"**{exercise.status}**: {one_line(exercise.message)}"]
+        lines += [f"> ⚠ {one_line(warning)}" for warning in exercise.warnings]
         hidden = 0
         rows = []
         for check in exercise.checks:
             if visible_only and check.visibility != "visible":
                 hidden += 1
                 continue
-            message = check.message.replace("|", "\\|").replace("\n", " ") or "—"
-            rows.append(f"| {MARK[check.status]} {check.name} | {points(check.score)} / {points(check.max_score)} | {message} |")
+            rows.append(f"| {MARK[check.status]} {cell(check.name)} | {points(check.score)} / {points(check.max_score)} "
+                        f"| {cell(check.message) or '—'} |")
         if rows:
             lines += ["", "| check | points | what the grader saw |", "|---|---|---|", *rows]
         if hidden:
@@ -36,15 +40,16 @@ def markdown(submission: SubmissionResult, seed: int, visible_only: bool = False
     return "\n".join(lines) + "\n"
 
 
+def cell(text: str) -> str:
+    """Student text in one Markdown table cell."""
+    return one_line(text).replace("|", "\\|")
+
+
 def write(report: ClassReport, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for submission in report.submissions:
-        path = folder / f"{safe_name(submission.student)}.md"
+    for submission, stem in zip(report.submissions, file_stems(report)):
+        path = folder / f"{stem}.md"
         path.write_text(markdown(submission, report.seed), encoding="utf-8")
         written.append(path)
     return written
-
-
-def safe_name(student: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", student).strip("._") or "student"

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from grader.report import ClassReport
+from grader.safe_text import one_line
 
 
 def write(report: ClassReport, path: Path) -> None:
@@ -15,7 +16,7 @@ def write(report: ClassReport, path: Path) -> None:
         for submission in report.submissions:
             scores = {e.exercise: e.score for e in submission.exercises}
             percent = 100 * submission.score / submission.max_score if submission.max_score else 0.0
-            table.writerow([submission.student, *[_number(scores.get(e, 0.0)) for e in report.exercises],
+            table.writerow([one_line(submission.student), *[_number(scores.get(e, 0.0)) for e in report.exercises],
                             _number(submission.score), _number(submission.max_score), f"{percent:.1f}"])
 
 

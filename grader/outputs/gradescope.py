@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from grader.report import ClassReport, points
+from grader.safe_text import clean_strings
 
 VISIBILITY = {"visible": "visible", "after_due_date": "after_due_date", "hidden": "hidden"}
 
@@ -26,8 +27,8 @@ def results(report: ClassReport) -> dict:
                           "output": check.message or "passed", "visibility": VISIBILITY[check.visibility]})
     summary = f"Score {points(submission.score)} / {points(submission.max_score)} (grader seed {report.seed})."
     warnings = submission.warnings + [w for e in submission.exercises for w in e.warnings]
-    return {"score": submission.score, "output": "\n".join([summary, *warnings]), "tests": tests,
-            "visibility": "visible", "stdout_visibility": "hidden"}
+    return clean_strings({"score": submission.score, "output": "\n".join([summary, *warnings]), "tests": tests,
+                          "visibility": "visible", "stdout_visibility": "hidden"})
 
 
 def write(report: ClassReport, path: Path) -> None:

@@ -3,7 +3,8 @@ per check, students sortable) and one page per student with every check, what wa
 the plots (loss curves against the reference's, gradients against finite differences, the fitted
 polynomial). Plots are SVG inline: the pages work offline, from disk, with no server.
 
-Everything a student's code could have influenced is escaped: the pages show student output."""
+Everything a student's code could have influenced is cleaned of control characters and escaped
+(`escaped`): the pages show student output."""
 from __future__ import annotations
 
 import html
@@ -11,8 +12,9 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from grader.outputs.feedback import safe_name
+from grader.outputs.filenames import file_stems
 from grader.report import ClassReport, ExerciseResult, Plot, SubmissionResult, points
+from grader.safe_text import clean
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -81,13 +83,18 @@ def histogram(report: ClassReport) -> str:
     return text[text.index("<svg"):]
 
 
+def escaped(student_text: str) -> str:
+    """Text for HTML content or a quoted attribute: control characters gone, markup escaped."""
+    return html.escape(clean(student_text))
+
+
 def page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escaped(title)}</title>"
             f"<style>{STYLE}</style></head><body>{body}<script>{SORTING}</script></body></html>")
 
 
 def index(report: ClassReport) -> str:
-    e = html.escape
+    e = escaped
     parts = [f"<h1>Grading report</h1><p>seed {report.seed} · grader {e(report.grader_version)} · "
              f"isolation {e(report.isolation.level)} · {len(report.submissions)} submissions</p>",
              f"<figure id='histogram'>{histogram(report)}</figure>"]
@@ -112,11 +119,11 @@ def index(report: ClassReport) -> str:
         parts.append(f"<tr><td>{e(exercise)}.{e(name)}</td><td data-value='{rate:.1f}'>{rate:.0f}% of {len(results)}</td></tr>")
     parts.append("</tbody></table><h2>Students</h2><table class='sortable' id='students'><thead><tr><th>student</th>"
                  + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>")
-    for submission in report.submissions:
+    for submission, stem in zip(report.submissions, file_stems(report)):
         scores = {x.exercise: x for x in submission.exercises}
         percent = 100 * submission.score / submission.max_score if submission.max_score else 0
         cells = "".join(f"<td data-value='{scores[x].score if x in scores else 0}'>{_cell(scores.get(x))}</td>" for x in report.exercises)
-        parts.append(f"<tr><td><a href='students/{safe_name(submission.student)}.html'>{e(submission.student)}</a></td>"
+        parts.append(f"<tr><td><a href='students/{e(stem)}.html'>{e(submission.student)}</a></td>"
                      f"{cells}<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
                      f"<td data-value='{percent:.1f}'>{percent:.0f}</td></tr>")
     parts.append("</tbody></table>")
@@ -129,12 +136,12 @@ def _cell(result: ExerciseResult | None) -> str:
     if result is None or result.status == "missing":
         return "—"
     if result.status != "graded":
-        return f"<span class='error'>{html.escape(result.status)}</span>"
+        return f"<span class='error'>{escaped(result.status)}</span>"
     return f"{points(result.score)}/{points(result.max_score)}"
 
 
 def student_page(submission: SubmissionResult, report: ClassReport) -> str:
-    e = html.escape
+    e = escaped
     parts = [f"<p><a href='../index.html'>← class</a></p><h1>{e(submission.student)}: "
              f"{points(submission.score)} / {points(submission.max_score)}</h1>"]
     parts += [f"<p class='warning'>⚠ {e(w)}</p>" for w in submission.warnings]
@@ -164,8 +171,7 @@ def student_page(submission: SubmissionResult, report: ClassReport) -> str:
 
 def write(report: ClassReport, folder: Path) -> Path:
     (folder / "students").mkdir(parents=True, exist_ok=True)
-    for submission in report.submissions:
-        (folder / "students" / f"{safe_name(submission.student)}.html").write_text(
-            student_page(submission, report), encoding="utf-8")
+    for submission, stem in zip(report.submissions, file_stems(report)):
+        (folder / "students" / f"{stem}.html").write_text(student_page(submission, report), encoding="utf-8")
     (folder / "index.html").write_text(index(report), encoding="utf-8")
     return folder / "index.html"

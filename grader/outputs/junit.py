@@ -1,11 +1,13 @@
 """JUnit XML: a testsuite per student, a testcase per check, failures carrying the student-facing
-message and points as properties, so any CI shows the grading natively."""
+message and points as properties, so any CI shows the grading natively. Every attribute and text
+is cleaned (`clean`) as the last step, so the file is well-formed whatever a student printed."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.report import ClassReport
+from grader.safe_text import clean
 
 
 def document(report: ClassReport) -> ET.Element:
@@ -38,6 +40,9 @@ def document(report: ClassReport) -> ET.Element:
             case = ET.SubElement(suite, "testcase", classname=f"{submission.student}.{exercise.exercise}",
                                  name=exercise.status, time="0")
             ET.SubElement(case, "failure", message=exercise.message[:500], type=exercise.status).text = exercise.message
+    for element in suites.iter():       # XML 1.0 has no escape for most control characters
+        element.attrib = {key: clean(value) for key, value in element.attrib.items()}
+        element.text = None if element.text is None else clean(element.text)
     return suites
 
 
