@@ -243,7 +243,7 @@ def outcome(reply: Reply, index: int) -> dict[str, Any]:
 Probe = Callable[[Session, Any], Any]
 
 
-def drive(item: Item, channels: Channels, started: float, probes: dict[str, Any]) -> tuple[dict[str, Observation], int]:
+def drive(item: Item, channels: Channels, started: float, probes: dict[str, Probe]) -> tuple[dict[str, Observation], int]:
     """Run the item's conversation: set-up word, load, each check. Returns the observations and
     how many lines answered no request."""
     job = item.job

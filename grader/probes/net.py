@@ -2,7 +2,7 @@
 request a graph, its descent, and the course scripts re-run with variables moved."""
 from __future__ import annotations
 
-from grader.driver import Session, StudentError, call, get, make, ref
+from grader.driver import Session, StudentError, call, get, ref
 from grader.wire import Move, Step
 
 
