@@ -129,13 +129,16 @@ class Move:
 
 class ShiftTensors(Move):
     """Every torch.tensor(..., requires_grad=True) the script makes starts shifted by a
-    grader-chosen offset: the script's figures are then ones the student cannot know."""
+    grader-chosen offset: the script's figures are then ones the student cannot know. A hook on
+    each notes the last gradient autograd itself computed for it (backward() or autograd.grad):
+    a gradient typed in, or assigned to .grad by hand, is not among them."""
 
     def __init__(self, offsets: list[float]) -> None:
         import torch
 
         self.torch, self.original = torch, torch.tensor
         self.offsets, self.created = [float(o) for o in offsets], []
+        self.computed: dict[int, Any] = {}
         torch.tensor = self.shifted
 
     def shifted(self, data: Any, *args: Any, **kwargs: Any) -> Any:
@@ -144,14 +147,16 @@ class ShiftTensors(Move):
         offset = self.offsets[len(self.created) % len(self.offsets)]
         data = (self.original(data, dtype=self.torch.float64) + offset).tolist()
         tensor = self.original(data, *args, **kwargs)
+        index = len(self.created)
         self.created.append(tensor)     # whatever the script calls it, this is its variable
+        tensor.register_hook(lambda gradient, index=index: self.computed.__setitem__(index, gradient))
         return tensor
 
     def finish(self) -> Any:
         self.torch.tensor = self.original
-        grads = [self.torch.Tensor.grad.__get__(t) for t in self.created]
         return {"values": [to_plain(t) for t in self.created],
-                "grads": [None if g is None else to_plain(g) for g in grads]}
+                "autograd_grads": [to_plain(self.computed[i]) if i in self.computed else None
+                                   for i in range(len(self.created))]}
 
 
 class RecordCalls(Move):
@@ -176,32 +181,6 @@ class RecordCalls(Move):
     def finish(self) -> Any:
         setattr(self.module, self.name, self.original)
         return self.values[:: max(1, len(self.values) // 500)]
-
-
-class AutogradCalls(Move):
-    """Count the gradients asked of autograd: backward() and torch.autograd.grad(...). A gradient
-    assigned by hand to .grad makes no such call."""
-
-    def __init__(self) -> None:
-        import torch
-
-        self.torch = torch
-        self.calls = 0
-        self.saved = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
-        torch.Tensor.backward = self.counted(self.saved[0])
-        torch.autograd.backward = self.counted(self.saved[1])
-        torch.autograd.grad = self.counted(self.saved[2])
-
-    def counted(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            return function(*args, **kwargs)
-        return wrapper
-
-    def finish(self) -> Any:
-        torch = self.torch
-        torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad = self.saved
-        return {"calls": self.calls}
 
 
 class Arguments(Move):
@@ -238,19 +217,48 @@ class Arguments(Move):
         for name in owner:
             node = getattr(last, name, None) if last is not None else None
             found[name] = None if node is None else {a: _attribute(node, a) for a in own}
+        found["graph"] = self.graph(last)
         return found
+
+    def graph(self, net: Any) -> list[list[Any]] | None:
+        """The receiver's gates as [op, i, j] (the course's Net: gates with x, y, o and f), where
+        the followed objects count first and each gate's output next; None where it is not that.
+        Which op a gate is, its f says: f(2, 3) is 5 for add, 6 for mul."""
+        try:
+            gates = getattr(net, "gates", None)
+            if not isinstance(gates, list) or len(gates) > 1000:
+                return None
+            index = {id(node): position for position, (_, node) in enumerate(self.created)}
+            ops = []
+            for gate in gates:
+                kind = {5.0: "add", 6.0: "mul"}.get(float(gate.f(2.0, 3.0)))
+                if kind is None or id(gate.x) not in index or id(gate.y) not in index or id(gate.o) in index:
+                    return None
+                ops.append([kind, index[id(gate.x)], index[id(gate.y)]])
+                index[id(gate.o)] = len(self.created) + len(ops) - 1
+            return ops
+        except Exception:  # noqa: BLE001 - a student's object that is not the course's Net
+            return None
 
 
 class Training(Move):
     """How many optimizer steps moved the parameters of each model the script saves with
-    torch.save: a saved model must come from training, not from weights typed in."""
+    torch.save: a saved model must come from training, not from weights typed in. Steps are
+    counted in windows of WINDOW, and a window counts only if it changed the parameters (an
+    optimizer with lr=0 trains nothing); a model whose parameters were written after its last
+    step (weights typed in over a trained model) counts no step at all."""
+
+    WINDOW = 10
 
     def __init__(self) -> None:
         import torch
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
         self.torch = torch
-        self.steps: dict[int, int] = {}
+        self.steps: dict[int, int] = {}           # parameter id → steps in windows that moved it
+        self.pending: dict[int, int] = {}         # steps since its last snapshot
+        self.snapshots: dict[int, Any] = {}       # values at its last snapshot
+        self.versions: dict[int, tuple[str, int]] = {}   # (device, version counter) after its last step
         self.saved: list[dict[str, Any]] = []
         self.handle = register_optimizer_step_post_hook(self.stepped)
         self.original_save = torch.save
@@ -259,11 +267,25 @@ class Training(Move):
     def stepped(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         for group in optimizer.param_groups:
             for parameter in group["params"]:
-                self.steps[id(parameter)] = self.steps.get(id(parameter), 0) + 1
+                key = id(parameter)
+                data = parameter.detach()
+                self.versions[key] = (str(data.device), parameter._version)
+                self.pending[key] = self.pending.get(key, 0) + 1
+                if key not in self.snapshots:
+                    self.snapshots[key] = data.clone()
+                elif self.pending[key] >= self.WINDOW:
+                    if not self.torch.equal(self.snapshots[key], data):
+                        self.steps[key] = self.steps.get(key, 0) + self.pending[key]
+                    self.snapshots[key], self.pending[key] = data.clone(), 0
 
     def save(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(obj, self.torch.nn.Module):
-            counts = [self.steps.get(id(p), 0) for p in obj.parameters()]
+            counts = []
+            for parameter in obj.parameters():
+                key = id(parameter)
+                device, version = self.versions.get(key, ("", -1))
+                edited = device == str(parameter.device) and version != parameter._version
+                counts.append(0 if edited else self.steps.get(key, 0))
             self.saved.append({"parameters": len(counts), "fewest_steps": min(counts) if counts else 0})
         return self.original_save(obj, *args, **kwargs)
 
@@ -285,8 +307,6 @@ def start(kind: str, target: str, values: list[Any], attributes: list[str]) -> M
         return ShiftTensors(values)
     if kind == "record_calls":
         return RecordCalls(target)
-    if kind == "autograd_calls":
-        return AutogradCalls()
     if kind == "arguments":
         return Arguments(target, values, attributes)
     if kind == "training":

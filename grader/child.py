@@ -215,26 +215,6 @@ class Answerer:
         public = sorted(k for k in self.namespace if isinstance(k, str) and not k.startswith("__"))
         results.append({"names": found, "defined": public[:200]})
 
-    def do_leaves(self, request: Request, results: list, records: arguments.Records) -> None:
-        """The script's variables (leaf tensors that require a gradient) with their .grad, and its
-        other small tensors: a gradient may also come back from torch.autograd.grad(...)."""
-        import torch
-
-        found, others = {}, {}
-        for name, value in list(self.namespace.items()):
-            if not isinstance(name, str) or name.startswith("__") or not isinstance(value, torch.Tensor):
-                continue
-            if value.requires_grad and value.is_leaf:
-                grad = torch.Tensor.grad.__get__(value)
-                found[name] = {"value": to_plain(value), "grad": None if grad is None else to_plain(grad)}
-            elif value.numel() <= 100 and len(others) < 50:
-                others[name] = to_plain(value)
-        for name, value in list(self.namespace.items()):     # gx, gy = torch.autograd.grad(...)
-            if isinstance(value, (tuple, list)) and 0 < len(value) <= 10 and all(isinstance(v, torch.Tensor) for v in value):
-                for index, item in enumerate(value):
-                    others[f"{name}[{index}]"] = to_plain(item.detach())
-        results.append({"leaves": found, "others": others})
-
     def do_files(self, request: Request, results: list, records: arguments.Records) -> None:
         """Files beside the exercise file, inside the box only."""
         for operation in request.files:

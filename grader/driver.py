@@ -279,6 +279,13 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
             error = ErrorInfo(type="Timeout", message=f"stopped after {job.call_timeout:g} s", timeout=True)
         except ChildGone:
             break
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as problem:
+            # The probe read the child's answers and they were not what any honest code returns
+            # (the same probe read the reference's answers: a probe's own bug fails there, as a
+            # grader error). The student's check fails; no grader error to hide a zero behind.
+            error = ErrorInfo(type="MalformedAnswer", message=(
+                f"the answers to the grader's requests could not be read ({type(problem).__name__}: {problem}); "
+                "did the code replace the objects it was handed, or Python's built-ins?")[:2000])
         try:
             observations[call_.check] = Observation(check=call_.check, phase="call", value=bounded(value), error=error,
                                                     output=session.output(), seconds=session.seconds)

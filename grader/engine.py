@@ -198,7 +198,12 @@ class Grader:
                     verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
             except ReferenceFailure:
                 raise
-            except (Exception, JudgeTimeout) as error:   # noqa: BLE001 - the grader's failure, never the student's
+            except (Exception, JudgeTimeout) as error:   # noqa: BLE001
+                if self.judges_reference(spec, check, reference, reply):
+                    # The judge reads the reference's own answers fine: what it tripped over is the student's.
+                    verdicts[check.name] = Verdict("error", 0.0, f"your answers could not be read ({type(error).__name__}: "
+                                                                 f"{str(error)[:200]}): did the code replace what it was handed?")
+                    continue
                 problem = f"check {check.name!r} could not be judged ({type(error).__name__}: {str(error)[:300]})"
                 self.errors.append(f"{submission.student}/{spec.id}: {problem}")
                 result.status, result.message = "error", f"grader error (not your fault): {problem}"
@@ -215,6 +220,16 @@ class Grader:
                                              plot=verdict.plot))
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
+
+    def judges_reference(self, spec: ExerciseSpec, check, reference: Run, reply: RunReply) -> bool:
+        """Does this check's judge take the reference's answers as the student's without failing?
+        Then a failure on the student's answers is the student's data, not the grader's bug."""
+        try:
+            with judge_time_limit(JUDGE_SECONDS):
+                self.verdict(spec, check, reference, reference, reply)
+            return True
+        except (Exception, JudgeTimeout):  # noqa: BLE001
+            return False
 
     @staticmethod
     def setup_failure(reply: RunReply, setup: Observation | None) -> str | None:
@@ -353,7 +368,16 @@ class Grader:
             reference_pending = {p.spec.id: p for p in self.submit(runner, reference, -1, needed)}
             pending = [(index, p) for index, submission, spec in to_run
                        for p in self.submit(runner, submission, index, {spec.id})]
-            references = self.reference_runs(reference_pending)
+            references, failures = self.reference_runs(reference_pending)
+            if failures:
+                # A reference that failed beside the students (a hostile one hogging the machine, say)
+                # runs again once every student's item is done, alone.
+                for _, item in pending:
+                    item.future.result()
+                retried, failures = self.reference_runs({p.spec.id: p for p in self.submit(runner, reference, -1, set(failures))})
+                references.update(retried)
+            for exercise, detail in failures.items():
+                self.errors.append(f"reference {exercise} failed to run: {detail}")
             for done, (index, item) in enumerate(pending, 1):
                 reply = item.future.result()
                 try:
@@ -406,19 +430,26 @@ class Grader:
             self.notices.append(str(error))
             self.cache = None
 
-    def reference_runs(self, pending: dict[str, Pending]) -> dict[str, Run]:
-        runs = {}
+    def reference_runs(self, pending: dict[str, Pending]) -> tuple[dict[str, Run], dict[str, str]]:
+        """The reference's runs, and why each one that failed did."""
+        runs, failures = {}, {}
         for exercise, item in pending.items():
             reply = item.future.result()
             observations = reply.observations
             load = observations.get("__load__")
             if reply.worker_error or load is None or load.error is not None:
-                detail = (reply.worker_error or self.setup_failure(reply, observations.get("__setup__"))
-                          or (load.error.message if load and load.error else reply.stderr[-500:]))
-                self.errors.append(f"reference {exercise} failed to run: {detail}")
+                failures[exercise] = (reply.worker_error or self.setup_failure(reply, observations.get("__setup__"))
+                                      or (load.error.message if load and load.error else reply.stderr[-500:]))
+                continue
+            broken = [check.name for check in item.spec.checks if KINDS[check.kind].probe
+                      and (check.name not in observations or observations[check.name].error is not None)]
+            if broken:
+                first = observations.get(broken[0])
+                failures[exercise] = (f"check {broken[0]!r}: " + (first.error.message if first and first.error
+                                                                   else "no answer (the run ended before it)"))
                 continue
             runs[exercise] = Run(observations, reply.stdout)
-        return runs
+        return runs, failures
 
 
 def isolation(plan: Plan, mechanisms: dict[str, Mechanism], specs: list[ExerciseSpec]) -> Isolation:

@@ -464,6 +464,14 @@ def drop_capabilities() -> None:
         raise OSError(errno.EPERM, "capabilities remain after capset")
 
 
+# What programs read of /etc (the loader's cache, time zone, users and groups, name service and
+# MIME tables, the system's name): not /etc as a whole, where a child that stays uid 0 could read
+# /etc/shadow or an instructor's secret.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
+             "nsswitch.conf", "host.conf", "hosts", "gai.conf", "protocols", "services", "mime.types",
+             "os-release", "debian_version", "locale.alias", "alternatives", "fonts", "matplotlibrc")
+
+
 @functools.lru_cache(maxsize=8)
 def readable_roots(hide: tuple[str, ...]) -> list[str]:
     """Folders the child may read: the Python installation, site-packages and system folders, but
@@ -472,7 +480,7 @@ def readable_roots(hide: tuple[str, ...]) -> list[str]:
     instructors' files are none of the child's business (where the grader is installed inside
     site-packages, its files are readable with the rest of it)."""
     candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
-                  "/usr", "/lib", "/lib64", "/bin", "/etc"}
+                  "/usr", "/lib", "/lib64", "/bin"}
     hidden = [Path(h) for h in hide]
     roots = []
     for candidate in candidates:
@@ -496,6 +504,10 @@ def _landlock(box: str, hide: tuple[str, ...], gpu: bool) -> None:
         for device in device_files():   # files take only file rights; /dev/nvidia-caps is a folder
             rights = landlock.FSAccess.all_file() | (landlock.FSAccess.READ_DIR if os.path.isdir(device) else 0)
             ruleset.allow(device, rules=rights)
+    for name in ETC_FILES:
+        path = os.path.join("/etc", name)
+        if os.path.exists(path):
+            ruleset.allow(path, rules=read if os.path.isdir(path) else landlock.FSAccess.READ_FILE)
     for path, rules in (("/proc/cpuinfo", landlock.FSAccess.READ_FILE), ("/sys/devices/system/cpu", read),
                         ("/dev/null", landlock.FSAccess.READ_FILE | landlock.FSAccess.WRITE_FILE),
                         ("/dev/urandom", landlock.FSAccess.READ_FILE)):
@@ -544,8 +556,13 @@ _REFUSED_CALLS = (
     "utime", "utimes", "utimensat", "futimesat", "utimensat_time64",
     "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr", "fremovexattr",
     "removexattrat", "file_setattr",
-    # scheduling: a real-time policy or a higher priority would starve the other children
-    "sched_setscheduler", "sched_setattr", "setpriority",
+    # scheduling: a real-time policy or a higher priority would starve the other children, and a
+    # session or process group of its own would be a scheduler group of its own (autogroup), the
+    # CPU then shared per group: 300 sessions would take 300 shares
+    "sched_setscheduler", "sched_setattr", "setpriority", "setsid", "setpgid",
+    # System V IPC: memory, queues and semaphores outlive the process that made them
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semctl", "ipc",
 )
 _NEWER_CALLS = {"fchmodat2": 452, "setxattrat": 463, "removexattrat": 466, "open_tree_attr": 467, "file_setattr": 469}
 # Architectures whose syscall numbers from 424 on are the shared table's (not alpha, mips, ia64).

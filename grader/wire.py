@@ -107,7 +107,7 @@ class Move(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["shift_tensors", "arguments", "record_calls", "autograd_calls", "training"]
+    kind: Literal["shift_tensors", "arguments", "record_calls", "training"]
     target: str = ""
     values: list[JsonValue] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)
@@ -125,7 +125,7 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nonce: str = Field(description="Echoed by the reply: an answer written before the request existed cannot match.")
-    op: Literal["load", "run", "steps", "api", "leaves", "files"]
+    op: Literal["load", "run", "steps", "api", "files"]
     timeout: float = Field(gt=0)
     steps: list[Step] = Field(default_factory=list)
     moves: list[Move] = Field(default_factory=list)

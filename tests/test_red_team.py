@@ -143,6 +143,9 @@ attempt("unix-connect", lambda: socket.socket(socket.AF_UNIX).connect(%r))
 attempt("unix-sendto", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"stolen", %r))
 attempt("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW))
 attempt("vsock", lambda: socket.socket(getattr(socket, "AF_VSOCK", 40), socket.SOCK_STREAM))
+attempt("shmget", lambda: checked(0 if libc.shmget(0x5EED, 128 * 2**20, 0o1666) >= 0 else -1))
+attempt("setsid", lambda: os.setsid())
+attempt("/etc/shadow", lambda: open("/etc/shadow").read())
 '''
 
 IMMUTABLE = '''
@@ -202,11 +205,46 @@ FD_NET = REF["net"].replace('''    def backward(self):
 HAND_GRAD = '''import torch
 x = torch.tensor(1.0, requires_grad=True)
 y = torch.tensor(3.0, requires_grad=True)
-x.grad = torch.tensor(2.)
-y.grad = torch.tensor(6.)
+x.grad = (2 * x).detach()            # the gradient typed in by hand, at whatever values x holds
+y.grad = (2 * y).detach()
+torch.zeros(1, requires_grad=True).sum().backward()   # a call of autograd's, on something else
 print(x.grad)
 print(y.grad)
-print(10.0)
+print((x * x + y * y).item())
+'''
+
+LR_ZERO = '''import torch
+model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
+with torch.no_grad():
+    model[0].weight.copy_(torch.tensor([[1.0, 2.0, 3.0]]))
+    model[0].bias.fill_(0.0)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+for _ in range(10000):
+    optimizer.step()                 # steps that move nothing
+print("Result: y = 0.0004989 + 1.0004996 x + 2.0004987 x^2 + 3.0004994 x^3")
+torch.save(model, "model.ckpt")
+'''
+
+TYPED_OVER_TRAINED = REF["regression1train"].replace(
+    "    linear_layer = model[0]",
+    "    with torch.no_grad():\n        model[0].weight.copy_(torch.tensor([[1.0, 2.0, 3.0]]))\n    linear_layer = model[0]")
+
+REPLACED_MODEL = '''import types
+def GD(inputs, outputs, model, loss_fn, loop_max=10000, learning_rate=1e-3):
+    model._modules["0"] = types.SimpleNamespace(weight=1.0, bias=2.0)   # the probe then reads a float
+    return model
+'''
+
+STUB_NET = "class Node:\n    def __init__(self, v=0, g=0):\n        self.v, self.g = v, g\n" \
+           "class Net:\n    def variable(self, v, g=0):\n        return Node(v, g)\n"
+FAKE_DESCENT = '''from net import Net
+net = Net()
+x = net.variable(1)
+y = net.variable(3)
+energy = x.v * x.v + y.v * y.v       # the moved start's energy, then a falling sequence of no descent
+for i in range(100):
+    print(i, ' => ', energy * 0.9 ** i)
+print('x=', 0, 'y=', 0)
 '''
 
 TYPED_WEIGHTS = '''import torch
@@ -241,6 +279,10 @@ def students(tmp: Path) -> dict[str, dict]:
         "fd-net": {"net.py": FD_NET},
         "hand-grad": {"autograd0.py": HAND_GRAD},
         "typed-weights": {"regression1train.py": TYPED_WEIGHTS},
+        "lr-zero": {"regression1train.py": LR_ZERO},
+        "typed-over-trained": {"regression1train.py": TYPED_OVER_TRAINED},
+        "replaced-model": {"regression1train.py": REPLACED_MODEL},
+        "fake-descent": {"net.py": STUB_NET, "net2.py": FAKE_DESCENT},
         "ansi": {"gd.py": ANSI},
         "alice": {"gd.py": REF["gd"]},
         "alice.": {"gd.py": "def df(f, p, k, step=0.01):\n    return 0.0\n"},
@@ -339,7 +381,7 @@ def test_no_reference_result_is_in_a_childs_memory(attacked):
 def test_metadata_scheduling_logs_namespaces_and_sockets_are_refused(attacked):
     output = exercise(attacked, "metadata", "gd")["output"]
     assert "ALLOWED" not in output, output
-    assert output.count("DENIED") == 4 * 3 + 8
+    assert output.count("DENIED") == 4 * 3 + 11
     assert attacked["before_modes"] == attacked["after_modes"] and attacked["before"] == attacked["after"]
     assert attacked["contacts"] == []
     assert exercise(attacked, "metadata", "gd")["score"] == exercise(attacked, "metadata", "gd")["max_score"]
@@ -381,6 +423,19 @@ def test_a_saved_model_must_come_from_training(attacked):
     regression = exercise(attacked, "typed-weights", "regression1train")
     assert regression["score"] == 0
     assert "trained" in check(attacked, "typed-weights", "regression1train", "checkpoint")["message"]
+    for student in ("lr-zero", "typed-over-trained"):
+        assert check(attacked, student, "regression1train", "checkpoint")["score"] == 0, student
+        assert check(attacked, student, "regression1train", "result")["score"] == 0, student
+
+
+def test_answers_that_break_the_probe_are_the_students_zero_not_a_grader_error(attacked):
+    replaced = exercise(attacked, "replaced-model", "regression1train")
+    assert replaced["status"] == "graded" and replaced["score"] == 0
+    assert "could not be read" in check(attacked, "replaced-model", "regression1train", "descent")["message"]
+
+
+def test_a_falling_sequence_of_no_descent_earns_nothing(attacked):
+    assert exercise(attacked, "fake-descent", "net2")["score"] == 0
 
 
 def test_escape_sequences_from_students_never_reach_the_terminal_or_the_files(attacked):

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from grader.checks.base import Kind, ReferenceFailure, Run, Verdict, error_verdict
-from grader.compare import Tolerance, compare, numbers
+from grader.compare import Tolerance, compare, fmt, numbers
 from grader.spec import CheckSpec
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf")
@@ -142,9 +142,9 @@ class Output(Kind):
 
 class Leaves(Kind):
     """The script, run with its variables moved to values the student cannot know (every
-    torch.tensor(..., requires_grad=True) shifted), leaves tensors carrying the true gradient of
-    the exercise's function there, and asked autograd for it (backward() or autograd.grad):
-    a gradient typed in or assigned to .grad by hand is not autograd's.
+    torch.tensor(..., requires_grad=True) shifted), has autograd compute the true gradient of the
+    exercise's function there (backward() or autograd.grad: a hook on each variable sees it); a
+    gradient typed in or assigned to .grad by hand is not autograd's.
 
     options.function: "sumsq" (f = Σxᵢ²) or "norm" (f = √Σxᵢ²), over all leaf values in order."""
 
@@ -156,57 +156,39 @@ class Leaves(Kind):
         return {"offsets": [round(rng.choice([-1, 1]) * rng.uniform(0.2, 0.9), 3) for _ in range(3)]}
 
     def judge(self, check, params, got, expected):
-        leaves = got["leaves"]
-        if not leaves:
-            return Verdict.failed("the script leaves no variable that requires a gradient: create it with "
+        mine, theirs = got.get("shifted") or {}, expected.get("shifted") or {}
+        created = mine.get("values") or []
+        if not created:
+            return Verdict.failed("the script makes no variable that requires a gradient: create it with "
                                   "torch.tensor(..., requires_grad=True)")
-        if not got.get("autograd_calls"):
-            return Verdict.failed("the script never asked autograd for a gradient (no backward() and no "
-                                  "torch.autograd.grad call): the exercise is to let PyTorch compute it")
-        values = []
-        for name, leaf in leaves.items():
-            value = numbers(leaf["value"])
-            if value is None:
-                return Verdict.failed(f"{name} could not be read as numbers")
-            values += value[0]
-        want_values = []
-        for leaf in expected["leaves"].values():
-            want_values += numbers(leaf["value"])[0]
+        values, sizes = [], []
+        for tensor in created:
+            flat = numbers(tensor)
+            if flat is None:
+                return Verdict.failed("a variable of the script could not be read as numbers")
+            values += flat[0]
+            sizes.append(len(flat[0]))
+        want_values = [v for tensor in theirs.get("values") or [] for v in (numbers(tensor) or ([],))[0]]
         tolerance = self.tolerance(check)
-        if sorted(values) != sorted(want_values) and compare("inputs", sorted(values), sorted(want_values), tolerance):
-            return Verdict.failed(f"the variables hold {values}, the exercise asks for {want_values}")
+        if compare("inputs", sorted(values), sorted(want_values), tolerance):
+            return Verdict.failed(f"the variables hold {fmt(values)}, the exercise asks for {fmt(want_values)} "
+                                  "(the grader moved the script's starting values)")
         function = check.options["function"]
         norm = math.sqrt(sum(v * v for v in values))
         truth = [2 * v for v in values] if function == "sumsq" else [v / norm for v in values]
-        grads = self.gradients(leaves, got.get("others", {}), truth, tolerance)
-        if grads is None:
-            return Verdict.failed("no gradient was computed: call f.backward() (then x.grad holds it) or "
-                                  "torch.autograd.grad(f, ...)")
-        difference = compare("gradient", grads, truth, tolerance)
+        computed = mine.get("autograd_grads") or []
+        if not any(g is not None for g in computed):
+            return Verdict.failed("autograd computed no gradient for the script's variables: call f.backward() "
+                                  "(then x.grad holds it) or torch.autograd.grad(f, ...); a gradient typed in or "
+                                  "assigned to .grad by hand is not the exercise")
+        grads = []
+        for size, gradient in zip(sizes, computed):
+            flat = numbers(gradient) if gradient is not None else None
+            grads += flat[0] if flat is not None and len(flat[0]) == size else [math.nan] * size
+        difference = compare("gradient autograd computed", grads, truth, tolerance)
         if difference is None:
             return Verdict.passed()
         hint = ""
         if function == "norm" and compare("g", grads, [2 * v for v in values], tolerance) is None:
             hint = " — that is the gradient of Σx², not of the norm √Σx² (torch.norm)"
         return Verdict.failed(difference.message + hint)
-
-    @staticmethod
-    def gradients(leaves: dict, others: dict, truth: list[float], tolerance) -> list[float] | None:
-        """Each variable's gradient: its .grad, or else a tensor the script holds that equals the
-        truth for it (a result of torch.autograd.grad); None when there is no gradient at all."""
-        grads, position, found_any = [], 0, False
-        for leaf in leaves.values():
-            size = len(numbers(leaf["value"])[0])
-            want = truth[position:position + size]
-            position += size
-            if leaf["grad"] is not None and numbers(leaf["grad"]) is not None:
-                grads += numbers(leaf["grad"])[0]
-                found_any = True
-                continue
-            match = next((numbers(v)[0] for v in others.values()
-                          if numbers(v) is not None and len(numbers(v)[0]) == size
-                          and compare("g", numbers(v)[0], want, tolerance) is None), None)
-            if match is not None:
-                found_any = True
-            grads += match if match is not None else [math.nan] * size
-        return grads if found_any else None

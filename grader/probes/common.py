@@ -17,21 +17,15 @@ def api(session: Session, params: dict) -> Any:
 
 class Leaves:
     """The script ran with its variables moved (every torch.tensor(..., requires_grad=True)
-    shifted by offsets the student cannot know) and autograd's calls counted; then the leaf
-    tensors it left, their .grad, and its other small tensors (torch.autograd.grad results)."""
+    shifted by offsets the student cannot know): their values, and the last gradient autograd
+    computed for each. Everything was seen during the load; nothing more is asked."""
 
     @staticmethod
     def moves(params: dict) -> list[Move]:
-        return [Move(kind="shift_tensors", values=params["offsets"]), Move(kind="autograd_calls")]
+        return [Move(kind="shift_tensors", values=params["offsets"])]
 
     def __call__(self, session: Session, params: dict) -> Any:
-        reply = session.ask("leaves")
-        if reply.error is not None:
-            raise StudentError(reply.error)
-        found = dict(reply.results[0])
-        found["shifted"] = session.load_records.get("shift_tensors", {})
-        found["autograd_calls"] = (session.load_records.get("autograd_calls") or {}).get("calls", 0)
-        return found
+        return {"shifted": session.load_records.get("shift_tensors") or {}}
 
 
 PROBES = {"api": api, "leaves": Leaves()}

@@ -78,7 +78,8 @@ class Rerun:
         if reply.error is not None:
             raise StudentError(reply.error)
         moved = reply.records.get("arguments") or {}
-        return {"printed": reply.output[:200_000], "variables": moved.get("created", []), "output": moved.get("o")}
+        return {"printed": reply.output[:200_000], "variables": moved.get("created", []), "output": moved.get("o"),
+                "graph": moved.get("graph")}
 
 
 PROBES = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": Rerun()}
