@@ -177,12 +177,13 @@ class Session:
         self.outputs, self.seconds = [], 0.0
 
     def ask(self, op: str, steps: list[Step] | None = None, moves: list[Move] | None = None,
-            names: list[str] | None = None, files: list[FileOp] | None = None) -> Reply:
+            names: list[str] | None = None, files: list[FileOp] | None = None,
+            cases: list[list[Step]] | None = None) -> Reply:
         remaining = self.check_deadline - time.monotonic()
         if remaining <= 0:
             raise CheckTimeout()
         request = Request(nonce=secrets.token_hex(8), op=op, timeout=remaining, steps=steps or [],
-                          moves=moves or [], names=names or [], files=files or [])
+                          moves=moves or [], names=names or [], files=files or [], cases=cases or [])
         self.channels.send(request.model_dump_json().encode() + b"\n")
         wait_until = min(self.deadline, time.monotonic() + remaining + GRACE)
         while True:
@@ -203,6 +204,17 @@ class Session:
 
     def steps(self, *steps: Step) -> Reply:
         return self.ask("steps", steps=list(steps))
+
+    def cases(self, cases: list[list[Step]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Many independent cases in one request: per case {"results": [...], "error": dict|None},
+        and the request's records. A timeout or an error of the whole request fails the check."""
+        reply = self.ask("cases", cases=cases)
+        if reply.error is not None:
+            raise StudentError(reply.error)
+        answers = [answer if isinstance(answer, dict) else {"results": [], "error": None} for answer in reply.results]
+        if len(answers) != len(cases):
+            raise StudentError.of("MalformedAnswer", f"{len(answers)} answers to {len(cases)} cases")
+        return answers, reply.records
 
     def values(self, *steps: Step) -> list[Any]:
         """The steps' results; a student error fails the whole check."""
@@ -233,11 +245,14 @@ def ref(name: str) -> dict[str, str]:
     return {"$": name}
 
 
-def outcome(reply: Reply, index: int) -> dict[str, Any]:
-    """{"value": result `index`} or {"error": ErrorInfo-as-dict}, as the judges read a case."""
-    if reply.error is not None:
-        return {"error": reply.error.model_dump()}
-    return {"value": reply.results[index]}
+def outcome(answer: Reply | dict[str, Any], index: int) -> dict[str, Any]:
+    """{"value": result `index`} or {"error": ErrorInfo-as-dict}, as the judges read a case; from
+    a reply or from one case of a `cases` reply."""
+    if isinstance(answer, Reply):
+        answer = {"results": answer.results, "error": answer.error.model_dump() if answer.error else None}
+    if answer.get("error") is not None:
+        return {"error": ErrorInfo.model_validate(answer["error"]).model_dump()}
+    return {"value": answer["results"][index]}
 
 
 Probe = Callable[[Session, Any], Any]

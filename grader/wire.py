@@ -125,9 +125,11 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nonce: str = Field(description="Echoed by the reply: an answer written before the request existed cannot match.")
-    op: Literal["load", "run", "steps", "api", "files"]
+    op: Literal["load", "run", "steps", "cases", "api", "files"]
     timeout: float = Field(gt=0)
     steps: list[Step] = Field(default_factory=list)
+    cases: list[list[Step]] = Field(default_factory=list, description="Independent lists of steps: an error "
+                                    "in one is that case's answer, the next case still runs (one request, many cases).")
     moves: list[Move] = Field(default_factory=list)
     names: list[str] = Field(default_factory=list)
     files: list[FileOp] = Field(default_factory=list)

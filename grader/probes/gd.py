@@ -15,19 +15,21 @@ def _point(values: list[float], form: str) -> dict:
 
 def _each_case(session: Session, params: dict, name: str, function: str, point: str,
                extra: tuple[str, ...], convert: str) -> list[dict]:
-    """Call the student's `name`(f, point, *extra) once per case; note whether the point changed
-    and the values of f the call asked for."""
+    """Call the student's `name`(f, point, *extra) once per case, all in one request; note
+    whether the point changed and the values of f each call asked for."""
+    steps = [[make("f", dict(case["function"], kind=function, record=f"f{index}")),
+              make("p", _point(case[point], case["form"])),
+              call(name, ref("f"), ref("p"), *(case[key] for key in extra), convert=convert),
+              get("$p")]
+             for index, case in enumerate(params["cases"])]
+    answers, records = session.cases(steps)
     results = []
-    for case in params["cases"]:
-        reply = session.steps(make("f", dict(case["function"], kind=function, record="f")),
-                              make("p", _point(case[point], case["form"])),
-                              call(name, ref("f"), ref("p"), *(case[key] for key in extra), convert=convert),
-                              get("$p"))
-        result = outcome(reply, 2)
-        after = reply.results[3] if len(reply.results) > 3 else None
-        result["unchanged"] = _same(after, case[point])
-        result["curve"] = reply.records.get("f", [])
-        result["evaluations"] = reply.records.get("f#count", 0)
+    for index, (case, answer) in enumerate(zip(params["cases"], answers)):
+        result = outcome(answer, 2)
+        done = answer["results"]
+        result["unchanged"] = _same(done[3] if len(done) > 3 else None, case[point])
+        result["curve"] = records.get(f"f{index}", [])
+        result["evaluations"] = records.get(f"f{index}#count", 0)
         results.append(result)
     return results
 

@@ -2,7 +2,7 @@
 request a graph, its descent, and the course scripts re-run with variables moved."""
 from __future__ import annotations
 
-from grader.driver import Session, StudentError, call, get, ref
+from grader.driver import Session, StudentError, call, get, outcome, ref
 from grader.wire import Move, Step
 
 
@@ -30,24 +30,25 @@ def build(graph: dict) -> list[Step]:
 
 
 def node_str(session: Session, params: dict) -> list[dict]:
-    results = []
-    for v, g in params["cases"]:
-        reply = session.steps(call("Node", v, g, keep="node", convert="none"), call("!builtins.str", ref("node"), convert="str"))
-        results.append({"error": reply.error.model_dump()} if reply.error else {"value": reply.results[1]})
-    return results
+    answers, _ = session.cases([[call("Node", v, g, keep="node", convert="none"),
+                                 call("!builtins.str", ref("node"), convert="str")] for v, g in params["cases"]])
+    return [outcome(answer, 1) for answer in answers]
 
 
 def graphs(session: Session, params: dict) -> list[dict]:
-    """Forward value and every variable's gradient after one backward pass, per graph."""
+    """Forward value and every variable's gradient after one backward pass, per graph: one
+    request, a case a graph."""
+    cases = [[*build(graph), call("$net.forward", convert="number"), call("$net.backward", convert="none"),
+              *(get(f"$n{index}.g", convert="number") for index in range(len(graph["values"])))]
+             for graph in params["graphs"]]
+    answers, _ = session.cases(cases)
     results = []
-    for graph in params["graphs"]:
-        count = len(graph["values"])
-        reply = session.steps(*build(graph), call("$net.forward", convert="number"), call("$net.backward", convert="none"),
-                              *(get(f"$n{index}.g", convert="number") for index in range(count)))
-        if reply.error is not None:
-            results.append({"error": reply.error.model_dump()})
+    for graph, answer in zip(params["graphs"], answers):
+        if answer.get("error") is not None:
+            results.append(outcome(answer, 0))
             continue
-        tail = reply.results[-(count + 2):]
+        count = len(graph["values"])
+        tail = answer["results"][-(count + 2):]
         results.append({"value": {"forward": tail[0], "grads": tail[2:]}})
     return results
 

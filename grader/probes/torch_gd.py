@@ -8,31 +8,35 @@ from grader.wire import Move, Step
 
 def gd_scalar(session: Session, params: dict) -> list[dict]:
     """torchGd1's GD(x, loss_fn, loop_max, learning_rate) on (x - t)² from a grader-chosen x."""
+    answers, records = session.cases([
+        [make("x", {"kind": "tensor", "values": case["x0"], "requires_grad": True}),
+         make("loss", {"kind": "square_loss", "target": case["target"], "record": f"loss{index}"}),
+         call("GD", ref("x"), ref("loss"), case["loops"], case["lr"], keep="r", convert="none"),
+         Step(get="$r", convert="number", default="x")]          # what GD returned, else x itself
+        for index, case in enumerate(params["cases"])])
     results = []
-    for case in params["cases"]:
-        reply = session.steps(make("x", {"kind": "tensor", "values": case["x0"], "requires_grad": True}),
-                              make("loss", {"kind": "square_loss", "target": case["target"], "record": "loss"}),
-                              call("GD", ref("x"), ref("loss"), case["loops"], case["lr"], keep="r", convert="none"),
-                              Step(get="$r", convert="number", default="x"))   # what GD returned, else x itself
-        result = outcome(reply, 3)
-        result["curve"] = reply.records.get("loss", [])[: case["loops"] + 1]
+    for index, (case, answer) in enumerate(zip(params["cases"], answers)):
+        result = outcome(answer, 3)
+        result["curve"] = records.get(f"loss{index}", [])[: case["loops"] + 1]
         results.append(result)
     return results
 
 
 def gd_list(session: Session, params: dict) -> list[dict]:
     """torchGd2's GD(parameters, loss_fn, loop_max, learning_rate) on Σ wᵢ (pᵢ - tᵢ)²."""
+    answers, records = session.cases([
+        [make("ps", {"kind": "tensors", "values": case["p0"], "dtype": "float64", "requires_grad": True}),
+         make("loss", {"kind": "weighted_squares", "targets": case["targets"], "weights": case["weights"],
+                       "record": f"loss{index}"}),
+         call("GD", ref("ps"), ref("loss"), case["loops"], case["lr"], convert="none"),
+         *(get(f"$ps.{position}", convert="number") for position in range(len(case["p0"])))]
+        for index, case in enumerate(params["cases"])])
     results = []
-    for case in params["cases"]:
-        reply = session.steps(make("ps", {"kind": "tensors", "values": case["p0"], "dtype": "float64", "requires_grad": True}),
-                              make("loss", {"kind": "weighted_squares", "targets": case["targets"],
-                                            "weights": case["weights"], "record": "loss"}),
-                              call("GD", ref("ps"), ref("loss"), case["loops"], case["lr"], convert="none"),
-                              *(get(f"$ps.{index}", convert="number") for index in range(len(case["p0"]))))
-        result = outcome(reply, 2)
+    for index, (case, answer) in enumerate(zip(params["cases"], answers)):
+        result = outcome(answer, 2)
         if "value" in result:
-            result["value"] = reply.results[3:]
-        result["curve"] = reply.records.get("loss", [])[: case["loops"] + 1]
+            result["value"] = answer["results"][3:]
+        result["curve"] = records.get(f"loss{index}", [])[: case["loops"] + 1]
         results.append(result)
     return results
 
