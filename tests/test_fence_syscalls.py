@@ -61,6 +61,16 @@ def attempt(action) -> str:
     return "ok"
 
 
+def make_box(folder) -> str:
+    """A box as the runner makes one: where children drop to another uid, in a folder they can
+    pass through (the runner's boxes folder is 0711); else beside the test's files."""
+    if PLAN.drop_to_uid is None:
+        return tempfile.mkdtemp(prefix="box-", dir=folder)
+    parent = tempfile.mkdtemp(prefix="boxes-")
+    os.chmod(parent, 0o711)
+    return tempfile.mkdtemp(prefix="box-", dir=parent)
+
+
 def run_in_child(body, timeout: float = 60.0) -> dict:
     """Fork; the child runs `body()` and reports the dict it returns (or its traceback)."""
     read, write = os.pipe()
@@ -304,7 +314,7 @@ def fenced(targets):
     def body() -> dict:
         os.dup2(out_write, 1)
         sys.stdout = open(1, "w", closefd=False)   # pytest's capture replaced sys.stdout: print to fd 1, as a child does
-        box = tempfile.mkdtemp(prefix="box-", dir=paths["folder"])
+        box = make_box(paths["folder"])
         fences.prepare(PLAN)
         fences.apply(PLAN, box, os.getpid())
         return {"attacks": attacks(box, paths), "works": still_works(box), "caps": capability_state()}
@@ -327,7 +337,7 @@ def filter_only(targets):
     paths = _paths(targets)
 
     def body() -> dict:
-        box = tempfile.mkdtemp(prefix="box-", dir=paths["folder"])
+        box = make_box(paths["folder"])
         fences.prepare(PLAN, gpu=False)
         fences._seccomp_filter(False).load()
         return {"attacks": attacks(box, paths)}
@@ -398,7 +408,7 @@ def test_proc_status_shows_no_capabilities(tmp_path):
     plan = PLAN.model_copy(update={"landlock": False})
 
     def body() -> dict:
-        box = tempfile.mkdtemp(prefix="box-", dir=tmp_path)
+        box = make_box(tmp_path)
         fences.apply(plan, box, os.getpid())
         Path(box, "after.txt").write_text("root-owned box, still writable")
         lines = Path("/proc/self/status").read_text().splitlines()
@@ -420,7 +430,7 @@ def test_child_signals_only_its_own_processes(tmp_path):
     grader_pid = os.getpid()
 
     def body() -> dict:
-        box = tempfile.mkdtemp(prefix="box-", dir=tmp_path)
+        box = make_box(tmp_path)
         fences.apply(plan, box, os.getpid())
         pid = os.fork()
         if pid == 0:
