@@ -10,6 +10,7 @@ tensors it made), for the trusted side to weigh.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any, Callable
 
@@ -130,8 +131,9 @@ class Move:
 class ShiftTensors(Move):
     """Every torch.tensor(..., requires_grad=True) the script makes starts shifted by a
     grader-chosen offset: the script's figures are then ones the student cannot know. A hook on
-    each notes the last gradient autograd itself computed for it (backward() or autograd.grad):
-    a gradient typed in, or assigned to .grad by hand, is not among them."""
+    each notes the last gradient the autograd engine computed for it while a backward() or
+    autograd.grad ran from a result of the script's computation: a gradient typed in, assigned to
+    .grad by hand, or fed to backward() on the variable itself, is not among them."""
 
     def __init__(self, offsets: list[float]) -> None:
         import torch
@@ -139,7 +141,25 @@ class ShiftTensors(Move):
         self.torch, self.original = torch, torch.tensor
         self.offsets, self.created = [float(o) for o in offsets], []
         self.computed: dict[int, Any] = {}
+        self.running = False
+        self.saved = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
         torch.tensor = self.shifted
+        torch.Tensor.backward = self.through(self.saved[0])
+        torch.autograd.backward = self.through(self.saved[1])
+        torch.autograd.grad = self.through(self.saved[2])
+
+    def through(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`function` with hooks listening only when it starts from a computed result (one with a
+        grad_fn), not from a variable itself."""
+        def wrapper(roots: Any, *args: Any, **kwargs: Any) -> Any:
+            tensors = roots if isinstance(roots, (list, tuple)) else [roots]
+            computed = all(isinstance(t, self.torch.Tensor) and t.grad_fn is not None for t in tensors)
+            outer, self.running = self.running, computed
+            try:
+                return function(roots, *args, **kwargs)
+            finally:
+                self.running = outer
+        return wrapper
 
     def shifted(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("requires_grad"):
@@ -149,11 +169,17 @@ class ShiftTensors(Move):
         tensor = self.original(data, *args, **kwargs)
         index = len(self.created)
         self.created.append(tensor)     # whatever the script calls it, this is its variable
-        tensor.register_hook(lambda gradient, index=index: self.computed.__setitem__(index, gradient))
+        tensor.register_hook(lambda gradient, index=index: self.note(index, gradient))
         return tensor
 
+    def note(self, index: int, gradient: Any) -> None:
+        if self.running:
+            self.computed[index] = gradient
+
     def finish(self) -> Any:
-        self.torch.tensor = self.original
+        torch = self.torch
+        torch.tensor = self.original
+        torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad = self.saved
         return {"values": [to_plain(t) for t in self.created],
                 "autograd_grads": [to_plain(self.computed[i]) if i in self.computed else None
                                    for i in range(len(self.created))]}
@@ -243,10 +269,12 @@ class Arguments(Move):
 
 class Training(Move):
     """How many optimizer steps moved the parameters of each model the script saves with
-    torch.save: a saved model must come from training, not from weights typed in. Steps are
-    counted in windows of WINDOW, and a window counts only if it changed the parameters (an
-    optimizer with lr=0 trains nothing); a model whose parameters were written after its last
-    step (weights typed in over a trained model) counts no step at all."""
+    torch.save, and to which file: a saved model must come from training, not from weights typed
+    in. Steps are counted in windows of WINDOW, and a window counts only if it changed the
+    parameters (an optimizer with lr=0 trains nothing); a parameter written after its last step
+    (weights typed in over a trained model, `.data` replaced) counts no step at all; and how far
+    the parameters moved from their first step to the save is noted (a few tiny steps from weights
+    typed in do not move them)."""
 
     WINDOW = 10
 
@@ -258,7 +286,8 @@ class Training(Move):
         self.steps: dict[int, int] = {}           # parameter id → steps in windows that moved it
         self.pending: dict[int, int] = {}         # steps since its last snapshot
         self.snapshots: dict[int, Any] = {}       # values at its last snapshot
-        self.versions: dict[int, tuple[str, int]] = {}   # (device, version counter) after its last step
+        self.first: dict[int, Any] = {}           # values after its first step
+        self.after: dict[int, tuple[str, int, int]] = {}   # (device, version, storage) after its last step
         self.saved: list[dict[str, Any]] = []
         self.handle = register_optimizer_step_post_hook(self.stepped)
         self.original_save = torch.save
@@ -269,25 +298,33 @@ class Training(Move):
             for parameter in group["params"]:
                 key = id(parameter)
                 data = parameter.detach()
-                self.versions[key] = (str(data.device), parameter._version)
+                self.after[key] = (str(data.device), parameter._version, data.data_ptr())
                 self.pending[key] = self.pending.get(key, 0) + 1
                 if key not in self.snapshots:
-                    self.snapshots[key] = data.clone()
+                    self.snapshots[key] = self.first[key] = data.clone()
                 elif self.pending[key] >= self.WINDOW:
                     if not self.torch.equal(self.snapshots[key], data):
                         self.steps[key] = self.steps.get(key, 0) + self.pending[key]
                     self.snapshots[key], self.pending[key] = data.clone(), 0
 
-    def save(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def save(self, obj: Any, target: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if target is None and "f" in kwargs:
+            target = kwargs.pop("f")
         if isinstance(obj, self.torch.nn.Module):
-            counts = []
+            counts, moved = [], 0.0
             for parameter in obj.parameters():
                 key = id(parameter)
-                device, version = self.versions.get(key, ("", -1))
-                edited = device == str(parameter.device) and version != parameter._version
+                data = parameter.detach()
+                device, version, storage = self.after.get(key, ("", -1, -1))
+                edited = device == str(data.device) and (version != parameter._version or storage != data.data_ptr())
                 counts.append(0 if edited else self.steps.get(key, 0))
-            self.saved.append({"parameters": len(counts), "fewest_steps": min(counts) if counts else 0})
-        return self.original_save(obj, *args, **kwargs)
+                if key in self.first:
+                    start = self.first[key].to(data.device)
+                    moved = max(moved, float((data - start).abs().max()) if data.numel() else 0.0)
+            name = os.path.basename(os.fspath(target)) if isinstance(target, (str, os.PathLike)) else ""
+            self.saved.append({"file": name, "parameters": len(counts), "fewest_steps": min(counts) if counts else 0,
+                               "moved": moved})
+        return self.original_save(obj, target, *args, **kwargs)
 
     def finish(self) -> Any:
         self.handle.remove()

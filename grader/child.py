@@ -351,6 +351,21 @@ def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) ->
     return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
 
 
+def scrubbed(value: Any, depth: int = 0) -> Any:
+    """Strings that UTF-8 can carry: a lone surrogate (what surrogateescape decoding leaves in
+    text) would make the whole reply unreadable, and an honest program that prints one would
+    lose its exercise."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
+    if depth > 40:
+        return value
+    if isinstance(value, list):
+        return [scrubbed(item, depth + 1) for item in value] if any(isinstance(i, (str, list, dict)) for i in value) else value
+    if isinstance(value, dict):
+        return {scrubbed(key, depth + 1): scrubbed(item, depth + 1) for key, item in value.items()}
+    return value
+
+
 def serve(job: Job, requests_fd: int, replies_fd: int) -> None:
     """The child's life after the sandbox is up: a request a line in, a reply a line out, until
     the grading side closes the request pipe."""
@@ -362,7 +377,7 @@ def serve(job: Job, requests_fd: int, replies_fd: int) -> None:
             request = Request.model_validate_json(line)
         except ValueError:
             continue        # not the grader's: the grading side only writes valid requests
-        reply = answerer.answer(request)
+        reply = scrubbed(answerer.answer(request))
         try:
             text = json.dumps(reply, allow_nan=True)
         except (TypeError, ValueError) as problem:     # a value that is not plain data: the grader's bug

@@ -18,7 +18,7 @@ import pytest
 from conftest import REFERENCE, reference_source, tree_digest, write
 from grader.fences import probe
 
-EXERCISES = ["gd", "net", "net2", "autograd0", "torchGd1", "torchGd3", "regression1train"]
+EXERCISES = ["gd", "net", "net1", "net2", "autograd0", "autograd2a", "torchGd1", "torchGd3", "regression1train"]
 MARKER_HEAD, MARKER_TAIL = "REFERENCE-ONLY-", "c0ffee-5eed"      # printed by the reference run only
 _, MECHANISMS = probe([REFERENCE])
 
@@ -258,6 +258,54 @@ print("Result: y = 0.0 + 1.0 x + 2.0 x^2 + 3.0 x^3")
 torch.save(model, "model.ckpt")
 '''
 
+# the second helper round: gradients fed to backward() on the variable itself, or to the hooks by hand
+SEED_GRAD = """import torch
+x = torch.tensor(1.0, requires_grad=True)
+y = torch.tensor(3.0, requires_grad=True)
+x.backward(2 * x.detach())
+y.backward(2 * y.detach())
+print(x.grad)
+print(y.grad)
+print((x * x + y * y).item())
+"""
+HOOK_CALL = """import torch
+x = torch.tensor([1.0, 3.0], requires_grad=True)
+g = (x / (x * x).sum() ** 0.5).detach()
+for hook in list(getattr(x, "_backward_hooks", {}).values()):
+    hook(g)
+x.grad = g
+print('f=', (x * x).sum().sqrt().item())
+print('x.grad=', x.grad)
+"""
+NET1_STUB = """from net import Net, Node
+net = Net()
+x = net.variable(1)
+y = net.variable(3)
+o = net.o = Node(x.v * x.v + y.v * y.v, 1)
+x.g, y.g = 2 * x.v, 2 * y.v
+print('net.forward()=', o.v)
+print('net.backwward()')
+print('x=', 'v:' + str(x.v) + ' g:' + str(x.g), 'y=', 'v:' + str(y.v) + ' g:' + str(y.g), 'o=', 'v:' + str(o.v) + ' g:' + str(o.g))
+print('gfx = x.g/o.g = ', x.g / o.g, 'gfy = y.g/o.g=', y.g / o.g)
+"""
+TYPED = """model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
+with torch.no_grad():
+    model[0].weight.copy_(torch.tensor([[1.0, 2.0, 3.0]]))
+    model[0].bias.zero_()
+"""
+TWO_SAVES = "import torch\ndummy = torch.nn.Linear(3, 1)\nopt = torch.optim.SGD(dummy.parameters(), lr=0.01)\n" \
+            "for _ in range(150):\n    opt.zero_grad()\n    dummy(torch.randn(4, 3)).pow(2).mean().backward()\n    opt.step()\n" \
+            "torch.save(dummy, 'scratch.ckpt')\n" + TYPED + "torch.save(model, 'model.ckpt')\n"
+DATA_ASSIGN = ("import torch\nmodel = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))\n"
+               "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor _ in range(200):\n    opt.zero_grad()\n"
+               "    model(torch.randn(8, 3)).pow(2).mean().backward()\n    opt.step()\n"
+               "model[0].weight.data = torch.tensor([[1.0, 2.0, 3.0]])\nmodel[0].bias.data = torch.tensor([0.0])\n"
+               "torch.save(model, 'model.ckpt')\n")
+TINY_STEPS = ("import torch\n" + TYPED + "opt = torch.optim.SGD(model.parameters(), lr=1e-6)\nfor _ in range(200):\n"
+              "    opt.zero_grad()\n    model(torch.ones(1, 3)).sum().backward()\n    opt.step()\n"
+              "torch.save(model, 'model.ckpt')\n")
+SURROGATE = 'print("caf\\udce9")\n' + REF["gd"]
+
 ANSI = ("raise ValueError('\\x1b[2J\\x1b[H\\x1b[32mScores: alice 70/70 ansi 70/70 PASSED\\x1b[0m"
         "\\u202eSSAP')\n")
 
@@ -284,6 +332,13 @@ def students(tmp: Path) -> dict[str, dict]:
         "replaced-model": {"regression1train.py": REPLACED_MODEL},
         "fake-descent": {"net.py": STUB_NET, "net2.py": FAKE_DESCENT},
         "ansi": {"gd.py": ANSI},
+        "seed-grad": {"autograd0.py": SEED_GRAD},
+        "hook-call": {"autograd2a.py": HOOK_CALL},
+        "net1-stub": {"net.py": STUB_NET, "net1.py": NET1_STUB},
+        "two-saves": {"regression1train.py": TWO_SAVES},
+        "data-assign": {"regression1train.py": DATA_ASSIGN},
+        "tiny-steps": {"regression1train.py": TINY_STEPS},
+        "surrogate": {"gd.py": SURROGATE},
         "alice": {"gd.py": REF["gd"]},
         "alice.": {"gd.py": "def df(f, p, k, step=0.01):\n    return 0.0\n"},
     }
@@ -417,13 +472,25 @@ def test_a_net_with_finite_differences_and_a_zeroing_descent_is_told_apart(attac
 
 def test_gradients_assigned_by_hand_earn_nothing(attacked):
     assert exercise(attacked, "hand-grad", "autograd0")["score"] == 0
+    assert exercise(attacked, "seed-grad", "autograd0")["score"] == 0      # backward() on the variable itself
+    assert exercise(attacked, "hook-call", "autograd2a")["score"] == 0     # the grader's hooks called by hand
+
+
+def test_a_script_must_compute_with_the_nets_gates(attacked):
+    assert exercise(attacked, "net1-stub", "net1")["score"] == 0
+    assert "net's gates" in check(attacked, "net1-stub", "net1", "computed")["message"]
+
+
+def test_an_honest_program_that_prints_a_lone_surrogate_keeps_its_marks(attacked):
+    surrogate = exercise(attacked, "surrogate", "gd")
+    assert surrogate["score"] == surrogate["max_score"], surrogate["message"]
 
 
 def test_a_saved_model_must_come_from_training(attacked):
     regression = exercise(attacked, "typed-weights", "regression1train")
     assert regression["score"] == 0
     assert "trained" in check(attacked, "typed-weights", "regression1train", "checkpoint")["message"]
-    for student in ("lr-zero", "typed-over-trained"):
+    for student in ("lr-zero", "typed-over-trained", "two-saves", "data-assign", "tiny-steps"):
         assert check(attacked, student, "regression1train", "checkpoint")["score"] == 0, student
         assert check(attacked, student, "regression1train", "result")["score"] == 0, student
 

@@ -60,14 +60,17 @@ class Checkpoint(Kind):
 
     def judge(self, check, params, got, expected):
         least = int(check.options.get("min_steps", 100))
-        trained = [saved for saved in got.get("saved", []) if saved["fewest_steps"] >= least]
-        if not trained:
-            steps = [saved["fewest_steps"] for saved in got.get("saved", [])]
-            seen = (f"the model saved had been stepped {steps[-1]} times" if steps
-                    else "no torch.save(model, ...) of a model was seen")
-            return Verdict.failed(f"model.ckpt must hold the trained model: {seen}, the course's GD takes "
-                                  f"thousands of optimizer steps (at least {least} expected) — call GD(...) on the "
-                                  "model, then torch.save(model, 'model.ckpt')")
+        distance = float(check.options.get("min_change", 0.05))
+        saves = [saved for saved in got.get("saved", []) if saved.get("file") == "model.ckpt"]
+        last = saves[-1] if saves else None     # the model.ckpt that remains is the last one written
+        if last is None or last["fewest_steps"] < least or last.get("moved", 0.0) < distance:
+            seen = ("no torch.save(model, 'model.ckpt') of a model was seen" if last is None else
+                    f"the model saved had been stepped {last['fewest_steps']} times and its weights had moved "
+                    f"{last.get('moved', 0.0):.3g} from its first step")
+            return Verdict.failed(f"model.ckpt must hold the trained model: {seen}; the course's GD takes "
+                                  f"thousands of optimizer steps (at least {least} that change the weights, which "
+                                  f"move by at least {distance} from a random start) — call GD(...) on the model, "
+                                  "then torch.save(model, 'model.ckpt')")
         coefficient_tolerance = check.atol if check.atol is not None else 0.01
         failures = []
         for x, value in zip(params["xs"], got["predictions"]):
