@@ -256,7 +256,9 @@ class Grader:
                 return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
             location = f" ({error.file}, line {error.line}: {error.code})" if error.file else ""
             hint = ""
-            if "cuda" in error.message.lower() and self.options.device == "cpu":
+            # "Torch not compiled with CUDA enabled" (a CPU build), "Found no NVIDIA driver on your
+            # system" (a CUDA build without a driver), "no CUDA GPUs are available": every build says it its way
+            if any(word in error.message.lower() for word in ("cuda", "nvidia")) and self.options.device == "cpu":
                 hint = (" — this exercise is graded on a machine without a GPU: choose the device with "
                         "device = 'cuda' if torch.cuda.is_available() else 'cpu'")
             return "error", f"{what} the file failed: {error.type}: {error.message}{location}{hint}"

@@ -159,10 +159,20 @@ def test_missing_files_are_missing_not_errors(graded):
     assert results["no-divide"]["net"].status == "missing"
 
 
-def test_a_script_that_demands_cuda_gets_a_clear_message(tmp_path, specs):
+@pytest.mark.parametrize("failure", [
+    pytest.param("device='cuda'", id="as-this-torch-says-it"),
+    # what a CUDA build of torch says on a machine without a driver
+    pytest.param("RuntimeError('Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU')",
+                 id="cuda-build-without-driver"),
+])
+def test_a_script_that_demands_cuda_gets_a_clear_message(tmp_path, specs, failure):
     from conftest import grade
-    student = write(tmp_path / "gpu-only", {"torchGd3.py": reference_source("torchGd3.py").replace(
-        "requires_grad=True)", "requires_grad=True, device='cuda')", 1)})
+    source = reference_source("torchGd3.py")
+    if failure.startswith("device"):
+        source = source.replace("requires_grad=True)", f"requires_grad=True, {failure})", 1)
+    else:
+        source = f"raise {failure}\n" + source
+    student = write(tmp_path / "gpu-only", {"torchGd3.py": source})
     [submission] = grade(student, [s for s in specs if s.id == "torchGd3"], device="cpu").submissions
     [result] = submission.exercises
     assert result.status == "error" and "without a GPU" in result.message

@@ -212,3 +212,14 @@ def test_kept_variables_reach_the_child_and_nothing_else(tmp_path, monkeypatch):
     printed = reply.observations["__load__"].output
     assert "('LANG', 'C.UTF-8')" in printed and "('PATH'," in printed
     assert "hunter2" not in printed and "('CUDA_VISIBLE_DEVICES', '')" in printed
+
+
+def test_output_messages_name_only_lines_the_pattern_keeps():
+    from grader.checks.common import expected_lines, match_lines
+
+    want = expected_lines("99 x= 1.5 loss= 0.25\nResult: x = 1.99990 loss=0.0\n", "^Result")
+    printed = ["Result x 1.9", "99 x= 1.5 loss= 0.25", "Result: x = 3.0 loss=0.0"]
+    found, miss = match_lines(printed, want, Tolerance(0, 1e-3), "^Result")
+    assert found == 0 and "'Result: x = 3.0 loss=0.0'" in miss and "99 x=" not in miss
+    found, miss = match_lines(["99 x= 1.99990 loss= 0.0"], want, Tolerance(0, 1e-3), "^Result")
+    assert found == 0 and miss == "expected a line like 'Result: x = 1.99990 loss=0.0', none printed"

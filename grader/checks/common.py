@@ -76,8 +76,9 @@ def expected_lines(printed: str, pattern: str | None) -> tuple[tuple[str, str, t
 
 
 def match_lines(student: list[str], expected: tuple[tuple[str, str, tuple[float, ...]], ...],
-                tolerance: Tolerance) -> tuple[int, str | None]:
-    """Find the expected lines in order among the student's; (how many found, first miss explained)."""
+                tolerance: Tolerance, pattern: str | None = None) -> tuple[int, str | None]:
+    """Find the expected lines in order among the student's; (how many found, first miss explained).
+    The explanation names only lines the check's pattern keeps."""
     parsed = [parse_line(line) for line in student]
     by_skeleton: dict[str, list[int]] = {}     # only lines of the same text can match: look only at those
     for index, (skeleton, _) in enumerate(parsed):
@@ -90,17 +91,23 @@ def match_lines(student: list[str], expected: tuple[tuple[str, str, tuple[float,
                     and all(tolerance.allows(g, e) for g, e in zip(parsed[index][1], values))), None)
         if hit is None:
             if first_miss is None:
-                first_miss = explain_miss(line, student, [i for i in candidates if i >= position], position, tolerance)
+                first_miss = explain_miss(line, student, [i for i in candidates if i >= position], position, tolerance,
+                                          pattern)
             continue
         found += 1
         position = hit + 1
     return found, first_miss
 
 
-def explain_miss(line: str, student: list[str], similar: list[int], position: int, tolerance: Tolerance) -> str:
+def explain_miss(line: str, student: list[str], similar: list[int], position: int, tolerance: Tolerance,
+                 pattern: str | None = None) -> str:
+    def kept(text: str) -> bool:
+        return pattern is None or re.search(pattern, text) is not None
+
+    similar = [index for index in similar if kept(student[index])]
     if similar:
         return f"expected {line!r}, the closest printed line is {student[similar[0]]!r} (numbers within {tolerance})"
-    near = difflib.get_close_matches(line, student[position:], n=1, cutoff=0.3)
+    near = difflib.get_close_matches(line, [text for text in student[position:] if kept(text)], n=1, cutoff=0.3)
     if near:
         return f"expected {line!r}, printed {near[0]!r}"
     return f"expected a line like {line!r}, none printed"
@@ -132,7 +139,7 @@ class Output(Kind):
         have = select(printed_mine.splitlines(), None)
         if not want:
             raise ReferenceFailure(f"reference printed no line for {check.name!r} (pattern {pattern!r})")
-        found, miss = match_lines(have, want, self.tolerance(check))
+        found, miss = match_lines(have, want, self.tolerance(check), pattern)
         if found == len(want):
             return Verdict.passed()
         note = f" ({check.options['note']})" if check.options.get("note") else ""
