@@ -61,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--all-checks", action="store_true",
                    help="show hidden and after-due-date checks when grading one submission (instructors)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
+    p.add_argument("--wide", action="store_true", help="the full students × exercises table, however wide the terminal")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.set_defaults(mode="auto")
     return p
@@ -170,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                 bar.update(task, completed=done, total=total, description=label)
 
             report = grader.grade(args.path, progress)
+        if args.wide:
+            console = Console(width=max(console.width, report.full_width()))
         console.print(report.student_view() if single_view(args, report) else report)
     try:
         write_outputs(report, args)

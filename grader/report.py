@@ -136,28 +136,57 @@ class ClassReport(BaseModel):
         return view
 
     def table(self, width: int) -> Table:
-        """Students × exercises; turned on its side when the exercises would not fit the width."""
+        """Students × exercises where that fits the width; else turned on its side where that fits;
+        else one line per student: total, percent and the exercises that lost most, with where to
+        see the rest (a table whose every column is squeezed to "4…" helps no one)."""
         # Rows by position, not by name (two submissions may share one); Text, never str, in cells
         # and headers, since rich reads "[...]" in a str as markup.
         names = [Text(one_line(s.student)) for s in self.submissions]
         cells = [{e.exercise: _cell(e) for e in s.exercises} for s in self.submissions]
         totals = [Text(f"{points(s.score)}/{points(s.max_score)}", style="bold") for s in self.submissions]
         table = Table(title=f"Scores (seed {self.seed})")
-        if 12 + 10 * (len(self.exercises) + 1) <= width or len(names) > len(self.exercises):
+        across = self.full_width()
+        sideways = 12 + sum(max(len(name), 7) + 3 for name in names)
+        if across <= width:
             table.add_column("student", style="bold")
             for exercise in self.exercises:
                 table.add_column(Text(one_line(exercise)), justify="right")
             table.add_column("total", justify="right")
             for name, row, total in zip(names, cells, totals):
                 table.add_row(name, *[row.get(e, _cell(None)) for e in self.exercises], total)
-        else:
+        elif sideways <= width:
             table.add_column("exercise", style="bold")
             for name in names:
                 table.add_column(name, justify="right")
             for exercise in self.exercises:
                 table.add_row(Text(one_line(exercise)), *[row.get(exercise, _cell(None)) for row in cells])
             table.add_row("total", *totals)
+        else:
+            return self.compact(names, totals)
         return table
+
+    def compact(self, names: list[Text], totals: list[Text]) -> Table:
+        table = Table(title=f"Scores (seed {self.seed})",
+                      caption=f"{len(self.exercises)} exercises: the full table with --wide, --html DIR or --csv FILE")
+        table.add_column("student", style="bold")
+        table.add_column("total", justify="right")
+        table.add_column("%", justify="right")
+        table.add_column("lost most")
+        for name, total, submission in zip(names, totals, self.submissions):
+            percent = f"{100 * submission.score / submission.max_score:.0f}" if submission.max_score else "—"
+            lost = sorted((e for e in submission.exercises if e.score < e.max_score and e.status != "missing"),
+                          key=lambda e: (e.score / e.max_score if e.max_score else 1.0, -e.max_score))
+            missing = sum(1 for e in submission.exercises if e.status == "missing")
+            parts = [f"{one_line(e.exercise)} {_cell(e).plain}" for e in lost[:3]]
+            parts += [f"+{len(lost) - 3} more"] if len(lost) > 3 else []
+            parts += [f"{missing} missing"] if missing else []
+            table.add_row(name, total, percent, Text(" · ".join(parts)))
+        return table
+
+    def full_width(self) -> int:
+        """Columns the full students × exercises table needs (for --wide)."""
+        widest_name = max([len(one_line(s.student)) for s in self.submissions] + [7])
+        return widest_name + 4 + sum(max(len(e), 7) + 3 for e in self.exercises) + 10
 
 
 def _line(text: str, style: str) -> Text:

@@ -197,3 +197,34 @@ def test_huge_int_fails_with_a_clear_message():
     assert difference.message == "x: got inf with NaN or infinity, expected 1"
     assert compare("x", [1.0], [HUGE], Tolerance()) is not None          # infinity never passes, either side
     assert fmt([HUGE, -HUGE, "a"]) == "[inf, -inf, 'a']" and fmt(10**5000) == "an int of 16610 bits"
+
+
+def _wide_report():
+    from grader.report import ClassReport, ExerciseResult, SubmissionResult
+
+    exercises = ["autograd0", "autograd1", "autograd2", "autograd2a", "gd", "net", "net1", "net2", "regression1train",
+                 "regression2predict", "torchGd1", "torchGd2", "torchGd3"]
+    students = []
+    for index, student in enumerate(["alice", "bob", "carol", "dave", "erin", "frank", "grace"]):
+        results = [ExerciseResult(exercise=e, status="graded", score=float((i + index) % 4), max_score=4.0)
+                   for i, e in enumerate(exercises)]
+        students.append(SubmissionResult(student=student, path=student, score=sum(r.score for r in results),
+                                         max_score=52.0, exercises=results))
+    return ClassReport(grader_version="t", seed=1, device="cpu", exercises=exercises, submissions=students,
+                       isolation=Isolation(level="process", uid=0, mechanisms={}, limits={}))
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_the_class_table_fits_the_terminal(width):
+    report = _wide_report()
+    out = io.StringIO()
+    Console(width=width, file=out, force_terminal=False).print(report.table(width))
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "…" not in text                       # no column squeezed to nothing
+    if width == 200:
+        assert all(exercise in text for exercise in report.exercises) and "regression2predict" in text
+    else:
+        assert "lost most" in text and "--wide" in text
+        assert "bob" in text and "grace" in text
+    assert report.full_width() > 80
