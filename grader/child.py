@@ -253,8 +253,14 @@ class Answerer:
                 started.append((move.kind, arguments.start(move.kind, move.target, move.values, move.attributes)))
             yield
         finally:
-            for kind, move in reversed(started):
-                records.values[kind] = move.finish()
+            failure = None
+            for kind, move in reversed(started):     # every move is undone, even when one's record fails
+                try:
+                    records.values[kind] = move.finish()
+                except Exception as error:  # noqa: BLE001 - student objects may break the record
+                    failure = failure or error
+            if failure is not None:
+                raise failure
 
     def inside_box(self, relative: str) -> Path:
         path = (self.file.parent / relative).resolve()

@@ -24,6 +24,7 @@ from grader.wire import MAX_REPLY_BYTES, ErrorInfo, Exit, FileOp, Job, Move, Obs
 STREAM_LIMIT = 64 * 2**20   # past this much output on fd 1 and 2 the child is stopped, not just truncated
 GRACE = 2.0                 # seconds a reply may come after the child's own timer should have fired
 LARGEST = 1e300             # numbers beyond this (and huge ints) enter the trusted side as ±inf
+NO_ANSWER = "no answer in time"
 
 
 class Call(BaseModel):
@@ -122,7 +123,7 @@ class Channels:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ChildGone("no answer in time")
+                raise ChildGone(NO_ANSWER)
             watched = [fd for fd in self.open if fd != self.replies or until_reply]
             if not watched:
                 return
@@ -202,6 +203,13 @@ class Session:
             self.seconds += reply.seconds
             return reply
 
+    def answered(self, op: str, **fields: Any) -> Reply:
+        """A request whose student error fails the whole check."""
+        reply = self.ask(op, **fields)
+        if reply.error is not None:
+            raise StudentError(reply.error)
+        return reply
+
     def steps(self, *steps: Step) -> Reply:
         return self.ask("steps", steps=list(steps))
 
@@ -218,10 +226,7 @@ class Session:
 
     def values(self, *steps: Step) -> list[Any]:
         """The steps' results; a student error fails the whole check."""
-        reply = self.steps(*steps)
-        if reply.error is not None:
-            raise StudentError(reply.error)
-        return reply.results
+        return self.answered("steps", steps=list(steps)).results
 
     def output(self) -> str:
         return "".join(self.outputs)[: self.job.output_bytes]
@@ -245,11 +250,9 @@ def ref(name: str) -> dict[str, str]:
     return {"$": name}
 
 
-def outcome(answer: Reply | dict[str, Any], index: int) -> dict[str, Any]:
-    """{"value": result `index`} or {"error": ErrorInfo-as-dict}, as the judges read a case; from
-    a reply or from one case of a `cases` reply."""
-    if isinstance(answer, Reply):
-        answer = {"results": answer.results, "error": answer.error.model_dump() if answer.error else None}
+def outcome(answer: dict[str, Any], index: int) -> dict[str, Any]:
+    """{"value": result `index`} or {"error": ErrorInfo-as-dict}, as the judges read one case of a
+    `cases` reply."""
     if answer.get("error") is not None:
         return {"error": ErrorInfo.model_validate(answer["error"]).model_dump()}
     return {"value": answer["results"][index]}
@@ -271,11 +274,14 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
     observations["__setup__"] = Observation(check="__setup__", phase="run", error=setup.error)
     if setup.error is not None:
         return observations, 0
-    moves = [move for call_ in item.calls for move in getattr(probes[call_.probe], "moves", lambda p: [])(call_.params)]
+    moves: dict[str, Move] = {}      # one of each kind: two probes asking for the same move share it
+    for call_ in item.calls:
+        for move in getattr(probes[call_.probe], "moves", lambda params: [])(call_.params):
+            moves.setdefault(move.kind, move)
     phase = "run" if job.kind == "script" else "import"
     session.check_deadline = session.deadline - 0.5     # the child's own timer speaks first
     try:
-        load = session.ask("load", moves=moves)
+        load = session.ask("load", moves=list(moves.values()))
     except (ChildGone, CheckTimeout):
         return observations, session.rejected
     observations["__load__"] = Observation(check="__load__", phase=phase, error=load.error, output=load.output,
@@ -292,7 +298,11 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
             error = failure.info
         except CheckTimeout:
             error = ErrorInfo(type="Timeout", message=f"stopped after {job.call_timeout:g} s", timeout=True)
-        except ChildGone:
+        except ChildGone as gone:       # this check's answer never came: say why, ask nothing more
+            late = str(gone) == NO_ANSWER
+            observations[call_.check] = Observation(check=call_.check, phase="call", output=session.output(), error=ErrorInfo(
+                type="Timeout" if late else "ChildGone", timeout=late,
+                message=f"no answer within {job.call_timeout:g} s" if late else f"the program stopped answering: {gone}"))
             break
         except (KeyError, TypeError, IndexError, ValueError, AttributeError) as problem:
             # The probe read the child's answers and they were not what any honest code returns

@@ -342,7 +342,8 @@ class Grader:
             content = tree_hash(submission.staged)
             for spec in self.specs:
                 if spec.id in submission.files:
-                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), *common)
+                    inputs = [self.params[(spec.id, check.name)] for check in spec.checks]   # however they were drawn
+                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), inputs, *common)
         return keys
 
     def reuse(self, submissions: dict[int, Submission], keys: dict[tuple[int, str], str],

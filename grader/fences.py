@@ -171,15 +171,23 @@ def unprivileged_can_run_python(uid: int) -> bool:
     """After dropping to `uid`, can the child still read the Python installation (lazy imports)?
     Not when Python lives under a private home such as /root (pyenv). The folders are listed
     here, as the grader sees them: seen from `uid`, one it cannot even stat would look absent."""
-    folders = [path for path in readable_roots(()) if os.path.isdir(path)]
+    reads = _reads_python()
 
     def as_uid() -> bool:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        return all(os.access(path, os.R_OK | os.X_OK) for path in folders)
+        return reads()
 
     return _succeeds_in_child(as_uid)
+
+
+def _reads_python() -> Callable[[], bool]:
+    """A test, to run after dropping rights, that the folders the child reads are still readable.
+    The folders are listed before (by the grader's own sight): after, one that cannot even be
+    stat-ed would look absent and be skipped."""
+    folders = [path for path in readable_roots(()) if os.path.isdir(path)]
+    return lambda: all(os.access(path, os.R_OK | os.X_OK) for path in folders)
 
 
 def capabilities_droppable() -> str | None:
@@ -189,9 +197,11 @@ def capabilities_droppable() -> str | None:
         drop_capabilities()
         return True
 
+    reads = _reads_python()
+
     def still_reads_python() -> bool:   # an owner's rights, no longer root's: the folders must allow them
         drop_capabilities()
-        return all(os.access(path, os.R_OK | os.X_OK) for path in readable_roots(()) if os.path.isdir(path))
+        return reads()
 
     if not _succeeds_in_child(drop):
         return "dropping them failed in a test child"

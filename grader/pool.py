@@ -24,6 +24,7 @@ from grader import driver
 from grader.cgroups import Layout, worker_group
 from grader.cgroups import remove as remove_group
 from grader.gpu import CUDA_ENVIRONMENT
+from grader.probes import REGISTRY
 from grader.wire import Exit, RunReply
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -79,12 +80,12 @@ class Worker:
             try:
                 socket.send_fds(self.socket, [item.job.model_dump_json().encode()], [requests_r, replies_w, out_w, err_w])
             except OSError as error:
-                raise WorkerDied(str(error)) from error
+                raise WorkerDied(f"the job could not be handed over ({error})") from error
             finally:
                 for fd in (requests_r, replies_w, out_w, err_w):
                     os.close(fd)
             try:
-                observations, rejected = driver.drive(item, channels, started, PROBES())
+                observations, rejected = driver.drive(item, channels, started, REGISTRY)
             finally:     # whatever happened, the child is ended and the worker's word on it taken
                 exit_ = self.end_child(channels, started + item.job.timeout)
             if time.monotonic() >= started + item.job.timeout and not exit_.timed_out:
@@ -100,28 +101,29 @@ class Worker:
         channels.requests = -1
         stop_at = min(deadline, time.monotonic() + 2.0)
         stopped = False
-        while True:
-            if not stopped and (time.monotonic() >= stop_at or channels.exceeded):
-                self.socket.send(b"stop")
-                stopped = True
-            ready, _, _ = select.select([self.socket, *channels.open - {channels.replies}], [], [], 0.2)
-            if self.socket in ready:
-                message = self.socket.recv(1 << 16)
-                if not message:
-                    raise WorkerDied(f"worker exited with {self.process.poll()}: {self.stderr_tail()}")
-                if message.startswith(b'{"ready"'):
-                    continue
+        try:
+            while True:
+                if not stopped and (time.monotonic() >= stop_at or channels.exceeded):
+                    self.socket.send(b"stop")
+                    stopped = True
+                ready, _, _ = select.select([self.socket, *channels.open - {channels.replies}], [], [], 0.2)
+                if self.socket in ready:
+                    message = self.socket.recv(1 << 16)
+                    if not message:
+                        raise WorkerDied(f"worker exited with {self.process.poll()}: {self.stderr_tail()}")
+                    try:
+                        channels.pump(time.monotonic() + 0.05)
+                    except driver.ChildGone:
+                        pass
+                    return Exit.model_validate_json(message)
                 try:
                     channels.pump(time.monotonic() + 0.05)
                 except driver.ChildGone:
-                    pass
-                return Exit.model_validate_json(message)
-            try:
-                channels.pump(time.monotonic() + 0.05)
-            except driver.ChildGone:
-                if not stopped:
-                    self.socket.send(b"stop")
-                    stopped = True
+                    if not stopped:
+                        self.socket.send(b"stop")
+                        stopped = True
+        except OSError as error:     # the worker's socket broke: the worker is gone, and its child with it
+            raise WorkerDied(f"worker socket failed ({error}): {self.stderr_tail()}") from error
 
     def stderr_tail(self) -> str:
         self.log.seek(0)
@@ -143,12 +145,6 @@ class Worker:
             self.process.wait()
         self.socket.close()
         self.log.close()
-
-
-def PROBES() -> dict:
-    from grader.probes import REGISTRY
-
-    return REGISTRY
 
 
 class WorkerPool:
@@ -183,11 +179,13 @@ class WorkerPool:
              after: Callable[[], None] | None) -> RunReply:
         worker = self.idle.get()
         try:
-            if before is not None:
-                item = before(item)
-            reply = worker.run(item)
-        except OSError as error:   # the box could not be made: a full disk is the grader's problem
-            reply = RunReply(worker_error=f"the private copy could not be made: {error}")
+            try:
+                if before is not None:
+                    item = before(item)
+            except OSError as error:   # the box could not be made: a full disk is the grader's problem
+                reply = RunReply(worker_error=f"the private copy could not be made: {error}")
+            else:
+                reply = worker.run(item)
         except WorkerDied as error:
             worker.close()
             worker = self._start()

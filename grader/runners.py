@@ -4,6 +4,7 @@ Both take an item and the staged copy of its submission and return a future of t
 RunReply; judging stays in the grading process either way."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -91,5 +92,7 @@ class LocalRunner:
         self.close()
 
 
+@functools.lru_cache(maxsize=4096)
 def tree_size(folder: Path) -> int:
+    """Bytes below a staged folder (staged once, copied for each of its exercises)."""
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())

@@ -235,28 +235,31 @@ def simulate(graph: dict, step: float, loops: int, mode: str) -> tuple[list[floa
     values = list(graph["values"])
     printed = []
     for _ in range(loops):
-        nodes = list(values)
-        for op in graph["ops"]:
-            nodes.append(_apply(op, nodes[op[1]], nodes[op[2]]))
-        printed.append(nodes[-1])
-        grads = [0.0] * len(nodes)
-        grads[-1] = 1.0
-        for index in reversed(range(len(graph["ops"]))):
-            op = graph["ops"][index]
-            i, j, out = op[1], op[2], grads[count + index]
-            gx, gy = (1.0, 1.0) if op[0] == "add" else (nodes[j], nodes[i])
-            grads[i] += gx * out
-            grads[j] += gy * out
+        now = {"values": values, "ops": graph["ops"]}
+        printed.append(evaluate(now, values))
+        grads = backprop(now)
         if mode == "once":
-            values = [v - step * g for v, g in zip(values, grads[:count])]
+            values = [v - step * g for v, g in zip(values, grads)]
             continue
+        moved, zeroed = list(values), set()
         for op in graph["ops"]:
-            i, j = op[1], op[2]
-            nodes[i] -= step * grads[i]
-            nodes[j] -= step * grads[j]
-            grads[i] = grads[j] = 0.0
-        values = nodes[:count]
+            for node in (op[1], op[2]):          # x, then y, both before either is zeroed
+                if node < count and node not in zeroed:
+                    moved[node] -= step * grads[node]
+            zeroed.update(node for node in (op[1], op[2]) if node < count)
+        values = moved
     return printed, values
+
+
+def matches_descent(graph: dict, step: float, loops: int, printed: list[float], final: list) -> bool:
+    """Are the printed energies and final values those of a gradient descent on `graph` (the
+    course's adjust, or one move per node)?"""
+    tolerance = Tolerance(rtol=1e-6, atol=1e-9)
+    for mode in ("course", "once"):
+        path, values = simulate(graph, step, loops, mode)
+        if compare("e", printed, path[: len(printed)], tolerance) is None and compare("v", final, values, tolerance) is None:
+            return True
+    return False
 
 
 def same_function(mine: list | None, theirs: list, variables: int) -> bool:
@@ -314,11 +317,8 @@ class NetDescent(Kind):
         if not mine:
             return Verdict.failed("gradient_descendent printed no 'loop  =>  energy' lines (print(loop, ' => ', energy))")
         values = [e for _, e in mine]
-        tolerance = Tolerance(rtol=1e-6, atol=1e-9)
-        for mode in ("course", "once"):     # either adjust is a gradient descent; nothing else is
-            path, final = simulate(graph, params["step"], params["loops"], mode)
-            if compare("v", got["values"], final, tolerance) is None and compare("e", values, path[: len(values)], tolerance) is None:
-                return Verdict.passed()
+        if matches_descent(graph, params["step"], params["loops"], values, got["values"]):
+            return Verdict.passed()     # either adjust is a gradient descent; nothing else is
         course_path, course_final = simulate(graph, params["step"], params["loops"], "course")
         return Verdict.failed(f"from the grader's start (energy {start:.6g}) a gradient descent with step {params['step']} "
                               f"prints {fmt(course_path)} and ends at {fmt(course_final)}; yours printed {fmt(values)} "
@@ -388,11 +388,5 @@ class Rerun(Kind):
         tolerance = Tolerance(rtol=1e-9, atol=1e-12)
         if not tolerance.allows(mine[0], theirs[0]):
             return False
-        graph = {"values": chosen, "ops": got["graph"]}
         final = [node.get("v") for node in got["variables"]]
-        for mode in ("course", "once"):
-            path, values = simulate(graph, step, len(theirs), mode)
-            if (compare("e", mine, path, Tolerance(rtol=1e-6, atol=1e-9)) is None
-                    and compare("v", final, values, Tolerance(rtol=1e-6, atol=1e-9)) is None):
-                return True
-        return False
+        return matches_descent({"values": chosen, "ops": got["graph"]}, step, len(theirs), mine, final)

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.driver import Session, StudentError
+from grader.driver import Session
 from grader.wire import Move
 
 
 def api(session: Session, params: dict) -> Any:
     """For each required name: is it there, is it callable, which parameters does it take."""
-    reply = session.ask("api", names=list(params["names"]))
-    if reply.error is not None:
-        raise StudentError(reply.error)
-    return reply.results[0]
+    return session.answered("api", names=list(params["names"])).results[0]
 
 
 class Leaves:

@@ -2,7 +2,7 @@
 request a graph, its descent, and the course scripts re-run with variables moved."""
 from __future__ import annotations
 
-from grader.driver import Session, StudentError, call, get, outcome, ref
+from grader.driver import Session, call, get, outcome, ref
 from grader.wire import Move, Step
 
 
@@ -57,12 +57,11 @@ def descent(session: Session, params: dict) -> dict:
     """Net.gradient_descendent on a grader-chosen graph: printed energies and final values."""
     graph = params["graph"]
     count = len(graph["values"])
-    reply = session.steps(*build(graph),
-                          call("$net.gradient_descendent", maxLoops=params["loops"], dumpPeriod=params["dump"],
-                               step=params["step"], convert="none"),
-                          *(get(f"$n{index}.v", convert="number") for index in range(count)))
-    if reply.error is not None:
-        raise StudentError(reply.error)
+    reply = session.answered("steps", steps=[
+        *build(graph),
+        call("$net.gradient_descendent", maxLoops=params["loops"], dumpPeriod=params["dump"], step=params["step"],
+             convert="none"),
+        *(get(f"$n{index}.v", convert="number") for index in range(count))])
     return {"printed": reply.output[:200_000], "values": reply.results[-count:]}
 
 
@@ -74,10 +73,8 @@ class Rerun:
     not replaced. The nodes are reported in the order the script created them."""
 
     def __call__(self, session: Session, params: dict) -> dict:
-        reply = session.ask("run", moves=[Move(kind="arguments", target="net:Net.variable", values=params["values"],
-                                               attributes=["v", "g", "owner.o"])])
-        if reply.error is not None:
-            raise StudentError(reply.error)
+        reply = session.answered("run", moves=[Move(kind="arguments", target="net:Net.variable", values=params["values"],
+                                                    attributes=["v", "g", "owner.o"])])
         moved = reply.records.get("arguments") or {}
         return {"printed": reply.output[:200_000], "variables": moved.get("created", []), "output": moved.get("o"),
                 "graph": moved.get("graph")}

@@ -25,15 +25,13 @@ def gd(session: Session, params: dict) -> dict:
     count = params["points"]
     xs = [-math.pi + 2 * math.pi * i / (count - 1) for i in range(count)]
     ys = [b + w1 * x + w2 * x ** 2 + w3 * x ** 3 for x in xs]
-    reply = session.steps(
+    reply = session.answered("steps", steps=[
         make("inputs", {"kind": "tensor", "values": features(xs)}),
         make("outputs", {"kind": "tensor", "values": ys}),
         make("model", model(params["weights"], params["bias"])),
         make("loss", {"kind": "mse", "record": "loss"}),
         call("GD", ref("inputs"), ref("outputs"), ref("model"), ref("loss"), params["loops"], params["lr"], convert="none"),
-        get("$model.0.weight"), get("$model.0.bias"))
-    if reply.error is not None:
-        raise StudentError(reply.error)
+        get("$model.0.weight"), get("$model.0.bias")])
     weight, bias = reply.results[-2]["tensor"]["values"], reply.results[-1]["tensor"]["values"]
     curve = reply.records.get("loss", [])
     return {"weights": weight, "bias": bias[0], "curve": curve[: params["loops"] + 1]}
@@ -48,7 +46,7 @@ class Checkpoint:
         return [Move(kind="training")]
 
     def __call__(self, session: Session, params: dict) -> dict:
-        [exists] = session.ask("files", files=[FileOp(op="exists", path="model.ckpt")]).results or [False]
+        [exists] = session.answered("files", files=[FileOp(op="exists", path="model.ckpt")]).results
         if not exists:
             raise StudentError.of("FileNotFoundError", "the script did not save model.ckpt next to itself")
         results = session.values(
@@ -64,20 +62,18 @@ def predict(session: Session, params: dict) -> dict:
     """Run regression2predict.py against a checkpoint: the grader's own (random weights the
     student cannot know) or, with "own", the model.ckpt the student shipped."""
     if "shipped" not in session.memory:     # first probe of this run: set the student's own file aside
-        [shipped] = session.ask("files", files=[FileOp(op="exists", path="model.ckpt")]).results or [False]
+        [shipped] = session.answered("files", files=[FileOp(op="exists", path="model.ckpt")]).results
         session.memory["shipped"] = shipped
         if shipped:
-            session.ask("files", files=[FileOp(op="rename", path="model.ckpt", to=SHIPPED)])
+            session.answered("files", files=[FileOp(op="rename", path="model.ckpt", to=SHIPPED)])
     if params.get("own"):
         if not session.memory["shipped"]:
             return {"skipped": "no model.ckpt was handed in"}
-        session.ask("files", files=[FileOp(op="copy", path=SHIPPED, to="model.ckpt")])
+        session.answered("files", files=[FileOp(op="copy", path=SHIPPED, to="model.ckpt")])
     else:
         session.values(make("model", model(params["weights"], params["bias"])),
                        call("!torch.save", ref("model"), "model.ckpt", convert="none"))
-    reply = session.ask("run")
-    if reply.error is not None:
-        raise StudentError(reply.error)
+    reply = session.answered("run")
     return {"printed": reply.output[:20_000]}
 
 
