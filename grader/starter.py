@@ -7,6 +7,7 @@ Also `grade template OUT`: a GitHub Classroom template repository around the sta
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from grader.spec import ExerciseSpec, load_specs
@@ -15,11 +16,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def strip(source: str, exercise: ExerciseSpec) -> str:
+    """The starter of one reference file. Kept: imports, docstrings, every definition's
+    signature (bodies become a `raise NotImplementedError`), module-level names the kept code
+    refers to (`step = 0.001` for `dt=step`), and statements this does not recognise as the
+    solution's own code. Replaced: a script's top-level code and a module's demo, each run of
+    such statements on its own, so no definition between them is lost."""
     tree = ast.parse(source)
     lines = source.splitlines()
     replacements: list[tuple[int, int, list[str]]] = []   # (first line, last line, new lines), 1-based
 
-    def stub_function(node: ast.FunctionDef) -> None:
+    def stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
                 and isinstance(body[0].value.value, str):
@@ -30,29 +36,73 @@ def strip(source: str, exercise: ExerciseSpec) -> str:
         replacements.append((body[0].lineno, node.end_lineno,
                              [f'{indent}raise NotImplementedError("write {node.name}(): see the exercise")']))
 
-    script: list[ast.stmt] = []
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    kept_names = _names_used_by_kept_code(tree, definitions)
+    runs: list[list[ast.stmt]] = [[]]                       # the solution's top-level code, in runs
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_docstring(node, tree):
+            runs.append([])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             stub_function(node)
+            runs.append([])
         elif isinstance(node, ast.ClassDef):
             for member in node.body:
-                if isinstance(member, ast.FunctionDef):
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     stub_function(member)
-        elif isinstance(node, ast.Expr) and node is tree.body[0] and isinstance(getattr(node, "value", None), ast.Constant):
-            continue                                          # the module docstring
+            runs.append([])
+        elif _assigns(node) and _assigns(node) <= kept_names and exercise.kind == "module":
+            runs.append([])                                   # a constant the signatures use
+        elif _is_solution(node):
+            runs[-1].append(node)
         else:
-            script.append(node)
-    if script:
-        what = "the script" if exercise.kind != "module" else "the demo"
-        replacements.append((script[0].lineno, script[-1].end_lineno,
-                             [f"# TODO: write {what} (see the exercise for what it prints)",
-                              f'raise NotImplementedError("write {what} of {exercise.id}.py")']
-                             if exercise.kind != "module" else []))
+            runs.append([])                                   # not recognised: kept as written
+    solution = [run for run in runs if run]
+    for run in solution:     # a script's placeholder goes last, after the definitions it may use
+        last = run is solution[-1] and exercise.kind != "module"
+        replacements.append((run[0].lineno, run[-1].end_lineno,
+                             ["# TODO: write the script (see the exercise for what it prints)",
+                              f'raise NotImplementedError("write the script of {exercise.id}.py")'] if last else []))
     for first, last, new in sorted(replacements, reverse=True):
         lines[first - 1:last] = new
-    return "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{4,}", "\n\n\n", "\n".join(lines)).rstrip() + "\n"
+
+
+def _is_docstring(node: ast.stmt, tree: ast.Module) -> bool:
+    return node is tree.body[0] and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant)
+
+
+def _assigns(node: ast.stmt) -> set[str]:
+    """The plain names a top-level assignment binds (empty for anything else)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    return {target.id for target in targets if isinstance(target, ast.Name)}
+
+
+def _names_used_by_kept_code(tree: ast.Module, definitions: tuple) -> set[str]:
+    """Names that the kept parts of definitions read: defaults, decorators, annotations, base
+    classes, class-level assignments."""
+    used: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, definitions):
+            continue
+        kept: list[ast.AST] = list(node.decorator_list)
+        if isinstance(node, ast.ClassDef):
+            kept += node.bases + [member for member in node.body if not isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            functions = [member for member in node.body if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        else:
+            functions = [node]
+        for function in functions:
+            kept += function.decorator_list + function.args.defaults + [d for d in function.args.kw_defaults if d]
+            kept += [a.annotation for a in function.args.args + function.args.kwonlyargs if a.annotation]
+            kept += [function.returns] if function.returns else []
+        used |= {name.id for part in kept for name in ast.walk(part) if isinstance(name, ast.Name)}
+    return used
+
+
+def _is_solution(node: ast.stmt) -> bool:
+    """Top-level statements a solution is made of: assignments, calls and prints, loops, `with`,
+    `if __name__ == '__main__'` demos, tries. What is not one of these is kept as written."""
+    return isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.For, ast.While, ast.With,
+                             ast.If, ast.Try, ast.Delete, ast.Assert))
 
 
 def write_starter(specs: list[ExerciseSpec], reference: Path, out: Path) -> list[Path]:

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REFERENCE, ROOT, grade
+import pytest
+
+from conftest import REFERENCE, ROOT, grade, reference_source
 
 
 def run_grade(*args, cwd=None, env=None):
@@ -78,3 +80,62 @@ def test_gradescope_scripts_in_gradescopes_layout(tmp_path):
     net = [t for t in results["tests"] if t["name"].startswith("net.")]
     assert net and all(t["status"] == "passed" for t in net)
     assert {"score", "output", "tests"} <= set(results)
+
+
+MODULE_WITH_CONSTANTS = '''"""Integrals, with a constant the signature uses, a helper and a demo."""
+import math
+
+step = 0.001
+LIMIT = 10 ** 6
+
+
+def helper(x):
+    return 2 * x
+
+
+def lintegrate(F, r, a, b, dt=step):
+    """Line integral of F along r from a to b."""
+    total = 0.0
+    t = a
+    while t < b:
+        total += F(r(t)) * dt
+        t += dt
+    return total
+
+
+class Meter:
+    unit = "m"
+
+    def measure(self, value):
+        return value * helper(1)
+
+
+if __name__ == '__main__':
+    print(lintegrate(lambda p: p, lambda t: t, 0, 1))
+'''
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REFERENCE.glob("*.py")) + ["constants.py"])
+def test_every_starter_imports_cleanly(tmp_path, specs, name):
+    from grader.spec import ExerciseSpec
+    from grader.starter import strip
+
+    if name == "constants.py":
+        source, spec = MODULE_WITH_CONSTANTS, ExerciseSpec(id="constants", files=["constants.py"], kind="module",
+                                                          checks=[{"name": "a", "kind": "api", "points": 0}])
+    else:
+        source, spec = reference_source(name), next(s for s in specs if s.files[0] == name)
+    starter = strip(source, spec)
+    (tmp_path / name).write_text(starter)
+    (tmp_path / "net.py").write_text(strip(reference_source("net.py"), next(s for s in specs if s.id == "net")))
+    command = [sys.executable, "-c", f"import runpy; runpy.run_path({str(tmp_path / name)!r}, run_name="
+               + ("'starter'" if spec.kind == "module" else "'__main__'") + ")"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    if spec.kind == "module":
+        assert done.returncode == 0, done.stderr            # imports without running anything it lacks
+    else:
+        assert "NotImplementedError: write the script of" in done.stderr, done.stderr
+    if name == "constants.py":
+        assert "step = 0.001" in starter and "def lintegrate(F, r, a, b, dt=step):" in starter
+        assert "def helper(x):" in starter and "class Meter:" in starter and 'unit = "m"' in starter
+        assert "total +=" not in starter and "__main__" not in starter and "LIMIT" not in starter
