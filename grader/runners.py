@@ -16,7 +16,6 @@ from grader.fences import Plan
 from grader.pool import WorkerPool
 from grader.wire import RunReply
 
-
 MEMORY_FOLDER = Path("/dev/shm")
 MEMORY_FOLDER_NEEDED = 2 * 2**30
 BOX_HEADROOM = 256 * 2**20      # free memory kept beside each copy made there

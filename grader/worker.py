@@ -36,8 +36,8 @@ def warm_up() -> None:
     Only child-side modules of the grader: no probe, judge or reference code is ever loaded here."""
     import numpy  # noqa: F401
     import torch  # noqa: F401
-    import torch.nn  # noqa: F401
     import torch._dynamo  # noqa: F401 - torch.optim imports it on first use: 0.8 s a child otherwise
+    import torch.nn  # noqa: F401
     import torch.optim  # noqa: F401
     import torch.optim.optimizer  # noqa: F401
 

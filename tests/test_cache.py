@@ -3,7 +3,6 @@ regraded alone, and a corrupted or locked cache is reported and bypassed, never 
 import sqlite3
 
 import pytest
-
 from conftest import grade, reference_source, write
 
 REF_GD = reference_source("gd.py")

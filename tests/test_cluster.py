@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-
 from conftest import by_student, grade, reference_source, write
 
 distributed = pytest.importorskip("distributed")

@@ -4,7 +4,6 @@ and graded in one run (worker start-up dominates a run)."""
 import zipfile
 
 import pytest
-
 from conftest import by_student, grade, reference_source, tree_digest, write
 
 REF_GD = reference_source("gd.py")

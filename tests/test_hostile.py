@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REFERENCE, grade, reference_source, tree_digest, write
+
 from grader.fences import probe
 
 SECRET = "s3cr3t-token-for-the-environment-test"

@@ -3,8 +3,8 @@ a student's plots are drawn, sorting works, and student text is escaped, not run
 import shutil
 
 import pytest
-
 from conftest import grade, reference_source, write
+
 from grader.outputs import html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

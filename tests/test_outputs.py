@@ -8,8 +8,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import grade, reference_source, write
+
 from grader.outputs import classroom, feedback, gradebook, gradescope, junit
 
 

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REFERENCE, reference_source, tree_digest, write
+
 from grader.fences import probe
 
 EXERCISES = ["gd", "net", "net1", "net2", "autograd0", "autograd2a", "torchGd1", "torchGd3", "regression1train"]

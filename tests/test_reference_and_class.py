@@ -3,9 +3,9 @@ import io
 import json
 
 import pytest
+from conftest import REFERENCE, ROOT, by_student, grade
 from rich.console import Console
 
-from conftest import ROOT, REFERENCE, by_student, grade
 from grader.report import ClassReport
 
 

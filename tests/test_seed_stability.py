@@ -4,7 +4,6 @@ known bugs, the two that once scored by lottery among them) are graded under fiv
 import shutil
 
 import pytest
-
 from conftest import ROOT, grade, reference_source, write
 from test_fake_submissions import STUDENTS as FAKES
 

@@ -2,14 +2,14 @@
 import math
 
 import pytest
-
 from conftest import ROOT
+
 from grader.cli import main
 from grader.compare import Tolerance, compare
+from grader.driver import Call, Item
 from grader.plain import Unconvertible, number, to_plain
 from grader.spec import SpecError, load_spec
 from grader.submissions import decode
-from grader.driver import Call, Item
 from grader.wire import ErrorInfo, Job, Observation, Reply, Request, RunReply, Step
 
 
