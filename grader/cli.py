@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if report.errors:
         return 3
     if args.fail_under is not None and any(
-            s.max_score and 100 * s.score / s.max_score < args.fail_under for s in report.submissions):
+            s.max_score and s.percent < args.fail_under for s in report.submissions):
         return 1
     return 0
 

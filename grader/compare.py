@@ -31,8 +31,6 @@ class Difference:
     """Why two values differ, in words a student can act on; None-like when they agree."""
 
     message: str
-    got: list[float] | None = None
-    expected: list[float] | None = None
 
 
 MAX_DIMENSIONS = 32      # deeper lists are not numbers: judging them must not exhaust the stack
@@ -107,7 +105,7 @@ def _number(value: Any, digits: int = 6) -> str:
     return _short(value)
 
 
-def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtype: bool = False) -> Difference | None:
+def compare(what: str, got: Any, expected: Any, tolerance: Tolerance) -> Difference | None:
     """None when `got` matches `expected` within `tolerance`, else the difference explained."""
     if got is None:
         return Difference(f"{what}: nothing came back (expected {_short(expected)})")
@@ -119,23 +117,20 @@ def compare(what: str, got: Any, expected: Any, tolerance: Tolerance, check_dtyp
         return Difference(f"{what}: expected {_short(expected, 200)}, got {_short(got, 200)}")
     if have is None:
         return Difference(f"{what}: expected numbers {fmt(want[0])}, got {_short(got)}")
-    (gv, gshape, gmeta), (ev, eshape, emeta) = have, want
+    (gv, gshape, _), (ev, eshape, _) = have, want
     squeeze = lambda shape: [n for n in shape if n != 1]  # noqa: E731 - [2] and [2, 1] hold the same numbers
     if len(gv) != len(ev) or (gshape != eshape and squeeze(gshape) != squeeze(eshape)):
         return Difference(f"{what}: expected shape {eshape}, got shape {gshape} ({fmt(gv)})")
-    if check_dtype and gmeta and emeta and gmeta.get("dtype") != emeta.get("dtype"):
-        return Difference(f"{what}: expected dtype {emeta.get('dtype')}, got {_short(gmeta.get('dtype'))}")
     bad = [i for i, (g, e) in enumerate(zip(gv, ev)) if not tolerance.allows(g, e)]
     if not bad:
         return None
     if any(not math.isfinite(gv[i]) for i in bad):
-        return Difference(f"{what}: got {fmt(gv)} with NaN or infinity, expected {fmt(ev)}", gv, ev)
+        return Difference(f"{what}: got {fmt(gv)} with NaN or infinity, expected {fmt(ev)}")
     worst_abs = max(abs(gv[i] - ev[i]) for i in bad)
     worst_rel = max(abs(gv[i] - ev[i]) / abs(ev[i]) if ev[i] else math.inf for i in bad)
     return Difference(
         f"{what}: expected {fmt(ev)}, got {fmt(gv)}; {len(bad)} of {len(ev)} differ, "
         f"largest error {worst_abs:.3g} (relative {worst_rel:.3g}), tolerance {tolerance}",
-        gv, ev,
     )
 
 

@@ -190,7 +190,7 @@ class Grader:
             return result
         if reference is None:
             raise ReferenceFailure(f"no reference result for {spec.id}")
-        run = Run(observations, reply.stdout)
+        run = Run(observations)
         verdicts: dict[str, Verdict] = {}
         for check in spec.checks:
             try:
@@ -451,7 +451,7 @@ class Grader:
                 failures[exercise] = (f"check {broken[0]!r}: " + (first.error.message if first and first.error
                                                                    else "no answer (the run ended before it)"))
                 continue
-            runs[exercise] = Run(observations, reply.stdout)
+            runs[exercise] = Run(observations)
         return runs, failures
 
 

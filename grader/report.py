@@ -80,6 +80,11 @@ class SubmissionResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     exercises: list[ExerciseResult]
 
+    @property
+    def percent(self) -> float:
+        """The score as a percentage of the points (0 where there are none)."""
+        return 100 * self.score / self.max_score if self.max_score else 0.0
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield _line(f"{one_line(self.student)}: {points(self.score)} / {points(self.max_score)}", "bold")
         for warning in self.warnings:
@@ -173,7 +178,7 @@ class ClassReport(BaseModel):
         table.add_column("%", justify="right")
         table.add_column("lost most")
         for name, total, submission in zip(names, totals, self.submissions):
-            percent = f"{100 * submission.score / submission.max_score:.0f}" if submission.max_score else "—"
+            percent = f"{submission.percent:.0f}" if submission.max_score else "—"
             lost = sorted((e for e in submission.exercises if e.score < e.max_score and e.status != "missing"),
                           key=lambda e: (e.score / e.max_score if e.max_score else 1.0, -e.max_score))
             missing = sum(1 for e in submission.exercises if e.status == "missing")

@@ -34,9 +34,8 @@ class Verdict:
 class Run:
     """All observations of one child run, by check name."""
 
-    def __init__(self, observations: dict[str, Observation], stdout: str = "") -> None:
+    def __init__(self, observations: dict[str, Observation]) -> None:
         self.observations = observations
-        self.stdout = stdout
 
     @property
     def load(self) -> Observation | None:

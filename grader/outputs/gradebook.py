@@ -15,7 +15,7 @@ def write(report: ClassReport, path: Path) -> None:
         table.writerow(["student", *report.exercises, "total", "max", "percent"])
         for submission in report.submissions:
             scores = {e.exercise: e.score for e in submission.exercises}
-            percent = 100 * submission.score / submission.max_score if submission.max_score else 0.0
+            percent = submission.percent
             table.writerow([one_line(submission.student), *[_number(scores.get(e, 0.0)) for e in report.exercises],
                             _number(submission.score), _number(submission.max_score), f"{percent:.1f}"])
 

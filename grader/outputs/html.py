@@ -69,7 +69,7 @@ def histogram(report: ClassReport) -> str:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    percents = [100 * s.score / s.max_score for s in report.submissions if s.max_score]
+    percents = [s.percent for s in report.submissions if s.max_score]
     figure, axes = pyplot.subplots(figsize=(7, 3))
     axes.hist(percents, bins=range(0, 105, 5), color="#4c72b0", edgecolor="white")
     axes.set_xlabel("score (%)")
@@ -121,7 +121,7 @@ def index(report: ClassReport) -> str:
                  + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>")
     for submission, stem in zip(report.submissions, file_stems(report)):
         scores = {x.exercise: x for x in submission.exercises}
-        percent = 100 * submission.score / submission.max_score if submission.max_score else 0
+        percent = submission.percent
         cells = "".join(f"<td data-value='{scores[x].score if x in scores else 0}'>{_cell(scores.get(x))}</td>" for x in report.exercises)
         parts.append(f"<tr><td><a href='students/{e(stem)}.html'>{e(submission.student)}</a></td>"
                      f"{cells}<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
