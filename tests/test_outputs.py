@@ -120,3 +120,21 @@ def test_students_see_visible_checks_only_with_a_count(tmp_path):
         t for t in gradescope_tests if t["name"] == "net.backward").items()
     instructor = subprocess.run(base + ["--all-checks"], capture_output=True, text=True, timeout=300)
     assert "net.backward [failed]" in instructor.stdout
+
+
+def test_html_class_page_opens_with_the_heatmap(report, tmp_path):
+    import re
+
+    from grader.outputs import html
+
+    broken = report.model_copy(deep=True)
+    broken.submissions[0].exercises[0].status = "timeout"
+    index = html.write(broken, tmp_path / "site").read_text(encoding="utf-8")
+    assert index.index("<table class='sortable' id='students'>") < index.index("id='histogram'")
+    rows = re.findall(r"<tr><td><a href='students/[^']+'>(\w+)</a></td>(.*?)</tr>", index)
+    cells = {student: re.findall(r"<td class='cell[^']*'[^>]*data-value='([-\d.]+)'", row) for student, row in rows}
+    assert set(cells) == {"ann", "ben"} and all(len(found) == 2 for found in cells.values())
+    ann, ben = dict(rows)["ann"], dict(rows)["ben"]
+    assert "class='cell broken'" in ann and "timeout" in ann                  # an error is marked, not coloured
+    assert "class='cell missing'" in ben and 0 < float(cells["ben"][0]) < 1    # ben: net partly, net1 not handed in
+    assert re.search(r"background:hsl\(\d+, 65%, \d+%\)", ben)

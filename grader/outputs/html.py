@@ -1,5 +1,5 @@
-"""The HTML report: `index.html` (class overview: score histogram, pass rate per exercise and
-per check, students sortable) and one page per student with every check, what was compared and
+"""The HTML report: `index.html` (class overview opening with a students × exercises heatmap,
+sortable by total; score histogram, pass rate per exercise and per check) and one page per student with every check, what was compared and
 the plots (loss curves against the reference's, gradients against finite differences, the fitted
 polynomial). Plots are SVG inline: the pages work offline, from disk, with no server.
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,6 +23,8 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding
 th{background:#f3f3f3;cursor:pointer}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}.skipped{color:#777}
 .bar{background:#8fbc8f;height:.8rem;display:inline-block}figure{margin:1rem 0}figure svg{max-width:46rem;height:auto}
 .warning{color:#9a6700}code,pre{background:#f6f8fa}pre{padding:.5rem;overflow:auto;max-height:20rem}
+#students td.cell{text-align:center;min-width:3.5rem}#students td.missing{background:#eee;color:#888}
+#students td.broken{background:repeating-linear-gradient(45deg,#f8d7da,#f8d7da 4px,#fff 4px,#fff 8px);color:#cf222e}
 """
 SORTING = """
 document.querySelectorAll('table.sortable th').forEach((th, column) => th.addEventListener('click', () => {
@@ -41,6 +44,7 @@ def svg(plot: Plot) -> str:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = pyplot.subplots(figsize=(7, 3.6))
     for series in plot.series:
@@ -50,7 +54,9 @@ def svg(plot: Plot) -> str:
             axes.plot(series.x, series.y, label=series.label)
     if plot.log_y and all(y > 0 for s in plot.series for y in s.y) and any(s.y for s in plot.series):
         axes.set_yscale("log")
-    axes.set_title(plot.title[:90], fontsize=10)
+    axes.set_title(textwrap.fill(plot.title[:180], 75), fontsize=9)     # a title fits its plot
+    if all(float(x).is_integer() for series in plot.series for x in series.x):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))            # steps and variable indices: whole numbers
     axes.set_xlabel(plot.x_label)
     axes.set_ylabel(plot.y_label)
     axes.legend(fontsize=8)
@@ -97,7 +103,7 @@ def index(report: ClassReport) -> str:
     e = escaped
     parts = [f"<h1>Grading report</h1><p>seed {report.seed} · grader {e(report.grader_version)} · "
              f"isolation {e(report.isolation.level)} · {len(report.submissions)} submissions</p>",
-             f"<figure id='histogram'>{histogram(report)}</figure>"]
+             heatmap(report), f"<figure id='histogram'>{histogram(report)}</figure>"]
     per_exercise, per_check = defaultdict(list), defaultdict(list)
     for submission in report.submissions:
         for exercise in submission.exercises:
@@ -117,27 +123,42 @@ def index(report: ClassReport) -> str:
     for (exercise, name), results in sorted(per_check.items()):
         rate = 100 * sum(results) / len(results)
         parts.append(f"<tr><td>{e(exercise)}.{e(name)}</td><td data-value='{rate:.1f}'>{rate:.0f}% of {len(results)}</td></tr>")
-    parts.append("</tbody></table><h2>Students</h2><table class='sortable' id='students'><thead><tr><th>student</th>"
-                 + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>")
-    for submission, stem in zip(report.submissions, file_stems(report)):
-        scores = {x.exercise: x for x in submission.exercises}
-        percent = submission.percent
-        cells = "".join(f"<td data-value='{scores[x].score if x in scores else 0}'>{_cell(scores.get(x))}</td>" for x in report.exercises)
-        parts.append(f"<tr><td><a href='students/{e(stem)}.html'>{e(submission.student)}</a></td>"
-                     f"{cells}<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
-                     f"<td data-value='{percent:.1f}'>{percent:.0f}</td></tr>")
     parts.append("</tbody></table>")
     for error in report.errors:
         parts.append(f"<p class='error'>grader error: {e(error)}</p>")
     return page("Grading report", "".join(parts))
 
 
-def _cell(result: ExerciseResult | None) -> str:
+def heatmap(report: ClassReport) -> str:
+    """Students × exercises, each cell coloured by the fraction of its points (red 0 → green 1),
+    missing and errors marked, sortable by any column (click "total" for the ranking): the view an
+    instructor scans first."""
+    e = escaped
+    parts = ["<h2>Students × exercises</h2><p>Each cell: the fraction of the exercise's points (red none, "
+             "green all); — not handed in; striped: error or timeout. Click a heading to sort.</p>"
+             "<table class='sortable' id='students'><thead><tr><th>student</th>"
+             + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>"]
+    for submission, stem in zip(report.submissions, file_stems(report)):
+        scores = {x.exercise: x for x in submission.exercises}
+        cells = "".join(_heat_cell(scores.get(x)) for x in report.exercises)
+        percent = submission.percent
+        parts.append(f"<tr><td><a href='students/{e(stem)}.html'>{e(submission.student)}</a></td>{cells}"
+                     f"<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
+                     f"<td data-value='{percent:.1f}'>{percent:.0f}</td></tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _heat_cell(result: ExerciseResult | None) -> str:
     if result is None or result.status == "missing":
-        return "—"
+        return "<td class='cell missing' data-value='-1' title='not handed in'>—</td>"
+    fraction = result.score / result.max_score if result.max_score else 1.0
+    label = f"{points(result.score)}/{points(result.max_score)}"
     if result.status != "graded":
-        return f"<span class='error'>{escaped(result.status)}</span>"
-    return f"{points(result.score)}/{points(result.max_score)}"
+        return (f"<td class='cell broken' data-value='{fraction:.3f}' title='{escaped(result.status)}'>"
+                f"{escaped(result.status)}</td>")
+    colour = f"hsl({120 * fraction:.0f}, 65%, {88 - 10 * fraction:.0f}%)"
+    return f"<td class='cell' data-value='{fraction:.3f}' style='background:{colour}' title='{label}'>{label}</td>"
 
 
 def student_page(submission: SubmissionResult, report: ClassReport) -> str:
