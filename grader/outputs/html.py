@@ -23,7 +23,7 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding
 th{background:#f3f3f3;cursor:pointer}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}.skipped{color:#777}
 .bar{background:#8fbc8f;height:.8rem;display:inline-block}figure{margin:1rem 0}figure svg{max-width:46rem;height:auto}
 .warning{color:#9a6700}code,pre{background:#f6f8fa}pre{padding:.5rem;overflow:auto;max-height:20rem}
-#students td.cell{text-align:center;min-width:3.5rem}#students td.missing{background:#eee;color:#888}
+.wide{overflow-x:auto}#students th{font-size:.8rem}#students td.cell{text-align:center;min-width:3.5rem}#students td.missing{background:#eee;color:#888}
 #students td.broken{background:repeating-linear-gradient(45deg,#f8d7da,#f8d7da 4px,#fff 4px,#fff 8px);color:#cf222e}
 """
 SORTING = """
@@ -74,12 +74,14 @@ def histogram(report: ClassReport) -> str:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     percents = [s.percent for s in report.submissions if s.max_score]
     figure, axes = pyplot.subplots(figsize=(7, 3))
     axes.hist(percents, bins=range(0, 105, 5), color="#4c72b0", edgecolor="white")
     axes.set_xlabel("score (%)")
     axes.set_ylabel("students")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Score histogram", fontsize=10)
     figure.tight_layout()
     buffer = io.StringIO()
@@ -136,7 +138,7 @@ def heatmap(report: ClassReport) -> str:
     e = escaped
     parts = ["<h2>Students × exercises</h2><p>Each cell: the fraction of the exercise's points (red none, "
              "green all); — not handed in; striped: error or timeout. Click a heading to sort.</p>"
-             "<table class='sortable' id='students'><thead><tr><th>student</th>"
+             "<div class='wide'><table class='sortable' id='students'><thead><tr><th>student</th>"
              + "".join(f"<th>{e(x)}</th>" for x in report.exercises) + "<th>total</th><th>%</th></tr></thead><tbody>"]
     for submission, stem in zip(report.submissions, file_stems(report)):
         scores = {x.exercise: x for x in submission.exercises}
@@ -145,7 +147,7 @@ def heatmap(report: ClassReport) -> str:
         parts.append(f"<tr><td><a href='students/{e(stem)}.html'>{e(submission.student)}</a></td>{cells}"
                      f"<td data-value='{submission.score}'>{points(submission.score)}/{points(submission.max_score)}</td>"
                      f"<td data-value='{percent:.1f}'>{percent:.0f}</td></tr>")
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
 
 
