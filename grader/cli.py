@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from grader import __version__
@@ -20,6 +21,7 @@ from grader.engine import Grader, Options
 from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport
+from grader.safe_text import one_line
 from grader.spec import SpecError, load_specs
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             task = bar.add_task("starting workers", total=None)
 
             def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=label)
+                bar.update(task, completed=done, total=total, description=escape(one_line(label)))   # a folder name, not markup
 
             report = grader.grade(args.path, progress)
         if args.wide:
