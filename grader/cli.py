@@ -106,6 +106,9 @@ def banner(isolation: Isolation) -> str:
     active = [f"{name} ({m.detail.split(':')[0]})" if name in ("landlock", "cgroups") else name
               for name, m in isolation.mechanisms.items() if m.active and name != "process"]
     text = f"isolation: {isolation.level} — {', '.join(active) or 'processes and rlimits only'}"
+    process = isolation.mechanisms.get("process")
+    if process is not None and process.detail.startswith("spawn"):
+        text += f"; children spawned, not forked: {process.detail.split('(', 1)[1].split(')', 1)[0]}"
     gaps = [name for name, m in isolation.mechanisms.items() if not m.active]
     return text + (f"; not in effect: {', '.join(gaps)} (see the JSON report's isolation block)" if gaps else "")
 

@@ -51,7 +51,7 @@ def _worker_side():
 
             plan, _ = probe([])
             _local.plan = plan
-            _local.pool = WorkerPool(1, cgroups=plan.cgroups)
+            _local.pool = WorkerPool(1, cgroups=plan.cgroups, spawn=plan.spawn)
         return _local.pool, _local.plan
 
 

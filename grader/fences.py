@@ -71,6 +71,8 @@ class Plan(BaseModel):
     seccomp: bool = False
     cgroups: Layout | None = Field(None, description="Where each child's memory and process limits go.")
     hide: list[str] = Field(default_factory=list, description="Folders no child may read (reference/, the class).")
+    spawn: bool = Field(False, description="Children are fresh interpreters, not forks of a warm worker, and put up "
+                                           "no kernel fence: where fork is unsafe (macOS) or NUMGRADER_SPAWN=1.")
 
     def pid_namespace(self, gpu: bool) -> bool:
         """Does a child get its own PID namespace? One on the GPU only where it can mount its own
@@ -223,8 +225,33 @@ def _uid0_without_capabilities(abi: int, seccomp: bool) -> str:
             + (": " + "; ".join(bounds) if bounds else ", with no Landlock or seccomp here to bound them"))
 
 
+def spawn_required() -> str | None:
+    """Why children must be spawned, not forked from a warm worker: off Linux a process that
+    loaded torch cannot be forked safely, and the kernel fences below are Linux's; or the
+    instructor asked for it (NUMGRADER_SPAWN=1). None: fork."""
+    if sys.platform != "linux":
+        return f"{sys.platform}: forking a process that loaded torch is unsafe here, and the kernel fences are Linux's"
+    if os.environ.get("NUMGRADER_SPAWN") == "1":
+        return "NUMGRADER_SPAWN=1"
+    return None
+
+
+def spawned_plan(hide: list[Path], why: str) -> tuple[Plan, dict[str, Mechanism]]:
+    """The spawn path: a fresh interpreter per (submission, exercise), isolation `process`."""
+    off = "not on the spawn path: grade on Linux (kernel ≥ 5.13) without NUMGRADER_SPAWN"
+    mechanisms = {"process": Mechanism(active=True, detail=f"spawn ({why}): a fresh interpreter per (submission, exercise) "
+                                                           "(it imports torch itself, ~3 s each), own session and process "
+                                                           "group, cleared environment, private copy, rlimits")}
+    for name in ("landlock", "seccomp", "namespaces", "uid", "capabilities", "cgroups"):
+        mechanisms[name] = Mechanism(active=False, how_to_enable=off)
+    return Plan(spawn=True, hide=[str(p.resolve()) for p in hide]), mechanisms
+
+
 def probe(hide: list[Path]) -> tuple[Plan, dict[str, Mechanism]]:
     """What this machine offers, as a plan for the children and a description for the report."""
+    why = spawn_required()
+    if why is not None:
+        return spawned_plan(hide, why)
     root = os.geteuid() == 0
     uids = child_uid_base()
     drop = root and unprivileged_can_run_python(uids)
@@ -341,7 +368,10 @@ def apply(plan: Plan, box: str, worker_pid: int, in_namespaces: bool = False, gp
     """Put up the planned fences. With namespaces (unless the worker already gave the child its
     own, `in_namespaces`) this forks: the caller continues as PID 1 of a new PID namespace while
     the original process waits for it and exits with its status. (Cgroups are the worker's.)
-    A child that runs on the GPU may also use the driver's devices and read /proc and /sys."""
+    A child that runs on the GPU may also use the driver's devices and read /proc and /sys.
+    On the spawn path there is nothing to put up."""
+    if plan.spawn:
+        return
     if plan.cgroups is not None:
         # In its worker's group, the child, not the worker, is the one to go when memory runs out.
         Path("/proc/self/oom_score_adj").write_text("1000")

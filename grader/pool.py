@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -42,14 +43,20 @@ class WorkerDied(Exception):
     pass
 
 
+def worker_environment(threads: int) -> dict[str, str]:
+    """What a worker (or a spawned child) starts with: the few variables it needs, nothing else."""
+    kept = ("PATH", "LANG", "LC_ALL", "TZ", "HOME") + CUDA_ENVIRONMENT
+    env = {key: value for key, value in os.environ.items() if key in kept}
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    return env
+
+
 class Worker:
     """One warm worker process and the socket to it."""
 
     def __init__(self, threads: int) -> None:
-        kept = ("PATH", "LANG", "LC_ALL", "TZ", "HOME") + CUDA_ENVIRONMENT
-        env = {key: value for key, value in os.environ.items() if key in kept}
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            env[name] = str(threads)
+        env = worker_environment(threads)
         self.log = tempfile.TemporaryFile()
         self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
@@ -147,22 +154,91 @@ class Worker:
         self.log.close()
 
 
+SPAWN_COMMAND = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from grader.worker import spawned; "
+    "spawned(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))"
+)
+
+
+class SpawnedWorker:
+    """The spawn path (grader.fences.spawn_required): no warm process to fork from; each item's
+    child is a fresh interpreter that imports torch itself. Same conversation, same driver."""
+
+    def __init__(self, threads: int) -> None:
+        self.env = worker_environment(threads)
+
+    def run(self, item: driver.Item) -> RunReply:
+        requests_r, requests_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        started = time.monotonic()
+        channels = driver.Channels(requests_w, replies_r, out_r, err_r, item.job.output_bytes)
+        try:
+            try:
+                child = subprocess.Popen(
+                    [sys.executable, "-I", "-c", SPAWN_COMMAND, str(PACKAGE_ROOT), item.job.model_dump_json(),
+                     str(requests_r), str(replies_w)],
+                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, pass_fds=(requests_r, replies_w), env=self.env)
+            finally:
+                for fd in (requests_r, replies_w, out_w, err_w):
+                    os.close(fd)
+            try:
+                observations, rejected = driver.drive(item, channels, started, REGISTRY)
+            finally:
+                exit_ = self.end_child(child, channels, started + item.job.timeout)
+            return driver.finish(channels, exit_, observations, rejected, time.monotonic() - started)
+        finally:
+            channels.close()
+
+    @staticmethod
+    def end_child(child: subprocess.Popen, channels: driver.Channels, deadline: float) -> Exit:
+        """As Worker.end_child, with the child our own: close its requests, drain, stop it if it lingers."""
+        os.close(channels.requests)
+        channels.requests = -1
+        stop_at = min(deadline, time.monotonic() + 2.0)
+        while child.poll() is None and time.monotonic() < stop_at and not channels.exceeded:
+            try:
+                channels.pump(time.monotonic() + 0.05)
+            except driver.ChildGone:
+                time.sleep(0.01)
+        for kill in (lambda: os.killpg(child.pid, signal.SIGKILL), child.kill):   # its session (it made one), then it
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+        code = child.wait()
+        return Exit(exit_code=code if code >= 0 else None, signal=-code if code < 0 else None,
+                    timed_out=time.monotonic() >= deadline)
+
+    def wait_ready(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class WorkerPool:
     """N warm workers; `submit(item)` returns a Future of the driver's RunReply."""
 
-    def __init__(self, workers: int, threads: int | None = None, cgroups: Layout | None = None) -> None:
+    def __init__(self, workers: int, threads: int | None = None, cgroups: Layout | None = None,
+                 spawn: bool = False) -> None:
         self.size = max(1, workers)
+        self.spawn = spawn         # the spawn path: fresh interpreters instead of warm workers
         self.cgroups = cgroups     # where workers make their groups: removed here if a worker could not
         self.threads = threads or threads_per_worker(self.size)
-        self.idle: queue.Queue[Worker] = queue.Queue()
-        self.all: list[Worker] = []
+        self.idle: queue.Queue[Worker | SpawnedWorker] = queue.Queue()
+        self.all: list[Worker | SpawnedWorker] = []
         self.lock = threading.Lock()
         for _ in range(self.size):
             self.idle.put(self._start())
         self.executor = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="grader-worker")
 
-    def _start(self) -> Worker:
-        worker = Worker(self.threads)
+    def _start(self) -> Worker | SpawnedWorker:
+        worker = SpawnedWorker(self.threads) if self.spawn else Worker(self.threads)
         with self.lock:
             self.all.append(worker)
         return worker
@@ -207,7 +283,7 @@ class WorkerPool:
                 worker.stop()
             for worker in self.all:
                 worker.close()
-                if self.cgroups is not None:
+                if self.cgroups is not None and isinstance(worker, Worker):
                     remove_group(self.cgroups, worker_group(worker.process.pid), wait=2.0)
 
     def __enter__(self) -> WorkerPool:

@@ -47,7 +47,7 @@ class LocalRunner:
             if plan.drop_to_uid is not None:
                 root.chmod(0o711)   # children dropped to another uid must reach their own box
         self.problems: list[str] = []
-        self.pool = WorkerPool(workers, cgroups=plan.cgroups)
+        self.pool = WorkerPool(workers, cgroups=plan.cgroups, spawn=plan.spawn)
 
     def submit(self, item: Item, staged: Path, name: str) -> Future[RunReply]:
         """The box is made when a worker takes the item and removed before it takes the next."""

@@ -168,6 +168,33 @@ def _kill_group(pid: int) -> None:
             pass
 
 
+def spawned(job_json: str, requests_fd: int, replies_fd: int) -> None:
+    """The spawn path's child (grader.pool.SpawnedWorker): a fresh interpreter, started with the
+    ends of its conversation, that imports what a warm worker would and then lives as a forked
+    child does: set up, answer requests, exit."""
+    job = Job.model_validate_json(job_json)
+    warm_up()
+    code = 0
+    try:
+        from grader import child, sandbox
+
+        sandbox.enter(job, 1, 2, keep_fds=[1, 2, requests_fd, replies_fd])
+        if not _set_up(job, False, os.getpid(), replies_fd):
+            os._exit(70)
+        child.serve(job, requests_fd, replies_fd)
+    except BaseException:  # noqa: BLE001 - report on stderr, the driver reads it
+        import traceback
+
+        traceback.print_exc()
+        code = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
 def main() -> int:
     control = socket.socket(fileno=int(sys.argv[2]))
     # Anything printed to fd 1 or 2 (a library's warning) goes to the worker's log, never a channel.
