@@ -112,11 +112,11 @@ def build(description: dict[str, Any], records: Records) -> Any:
         import torch
 
         weight = description["weight"]
-        model = torch.nn.Sequential(torch.nn.Linear(len(weight[0]), len(weight)), torch.nn.Flatten(0, 1))
+        layer = torch.nn.Linear(len(weight[0]), len(weight))
         with torch.no_grad():
-            model[0].weight.copy_(torch.tensor(weight))
-            model[0].bias.copy_(torch.tensor(description["bias"]))
-        return model
+            layer.weight.copy_(torch.tensor(weight))
+            layer.bias.copy_(torch.tensor(description["bias"]))
+        return torch.nn.Sequential(layer, torch.nn.Flatten(0, 1))
     raise ValueError(f"unknown value kind {kind!r}")
 
 
@@ -136,10 +136,12 @@ class ShiftTensors(Move):
     .grad by hand, or fed to backward() on the variable itself, is not among them."""
 
     def __init__(self, offsets: list[float]) -> None:
-        import torch
+        import torch as module
 
+        torch: Any = module           # patched for the run, restored by finish()
         self.torch, self.original = torch, torch.tensor
-        self.offsets, self.created = [float(o) for o in offsets], []
+        self.offsets = [float(o) for o in offsets]
+        self.created: list[Any] = []
         self.computed: dict[int, Any] = {}
         self.running = False
         self.saved = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
@@ -238,7 +240,7 @@ class Arguments(Move):
         setattr(self.owner, self.method, self.original)
         own = [a for a in self.attributes if not a.startswith("owner.")]
         owner = [a.removeprefix("owner.") for a in self.attributes if a.startswith("owner.")]
-        found = {"created": [{a: _attribute(obj, a) for a in own} for _, obj in self.created]}
+        found: dict[str, Any] = {"created": [{a: _attribute(obj, a) for a in own} for _, obj in self.created]}
         last = self.created[-1][0] if self.created else None
         for name in owner:
             node = getattr(last, name, None) if last is not None else None
@@ -279,9 +281,10 @@ class Training(Move):
     WINDOW = 10
 
     def __init__(self) -> None:
-        import torch
+        import torch as module
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
+        torch: Any = module           # torch.save is patched for the run, restored by finish()
         self.torch = torch
         self.steps: dict[int, int] = {}           # parameter id → steps in windows that moved it
         self.pending: dict[int, int] = {}         # steps since its last snapshot

@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,7 +49,8 @@ class CappedText(io.TextIOBase):
     stop_after = 64 * 2**20
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.parts, self.size = limit, [], 0
+        self.limit, self.size = limit, 0
+        self.parts: list[str] = []
 
     def writable(self) -> bool:
         return True
@@ -101,8 +103,8 @@ def _inside(filename: str, box: Path) -> bool:
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float):
-    def expire(signum, frame):
+def time_limit(seconds: float) -> Iterator[None]:
+    def expire(signum: int, frame: object) -> None:
         raise CallTimeout(f"stopped after {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -115,7 +117,7 @@ def time_limit(seconds: float):
 
 
 @contextlib.contextmanager
-def captured(limit: int):
+def captured(limit: int) -> Iterator[CappedText]:
     """Send Python-level prints to a capped buffer for the duration of one request."""
     buffer = CappedText(limit)
     saved = sys.stdout, sys.stderr
@@ -169,6 +171,8 @@ class Answerer:
         elif self.job.kind == "module":
             name = self.file.stem
             spec = importlib.util.spec_from_file_location(name, self.file)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"{self.file.name} cannot be imported as a module")
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             with self.moves(request, records):
@@ -246,11 +250,11 @@ class Answerer:
 
     # --- helpers ---------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def moves(self, request: Request, records: arguments.Records):
-        started = []
+    def moves(self, request: Request, records: arguments.Records) -> Iterator[None]:
+        started: list[tuple[str, arguments.Move]] = []
         try:
-            for move in request.moves:
-                started.append((move.kind, arguments.start(move.kind, move.target, move.values, move.attributes)))
+            for wanted in request.moves:
+                started.append((wanted.kind, arguments.start(wanted.kind, wanted.target, wanted.values, wanted.attributes)))
             yield
         finally:
             failure = None
@@ -310,6 +314,7 @@ class Definitions:
     """The functions and classes the student's file defines, read from its source once."""
 
     def __init__(self, file: Path) -> None:
+        self.tree: ast.Module | None
         try:
             self.tree = ast.parse(file.read_text(encoding="utf-8"))
         except (OSError, SyntaxError, ValueError):

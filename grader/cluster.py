@@ -109,7 +109,7 @@ class ClusterRunner:
             self.client = Client(address, timeout="30s")
         self.packed: dict[Path, tuple[object, str]] = {}
 
-    def content(self, staged: Path):
+    def content(self, staged: Path) -> tuple[object, str]:
         """The staged copy as zip bytes and hash, once per submission; the reference is scattered."""
         if staged not in self.packed:
             data = pack(staged)

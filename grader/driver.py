@@ -219,7 +219,8 @@ class Session:
         reply = self.ask("cases", cases=cases)
         if reply.error is not None:
             raise StudentError(reply.error)
-        answers = [answer if isinstance(answer, dict) else {"results": [], "error": None} for answer in reply.results]
+        answers: list[dict[str, Any]] = [answer if isinstance(answer, dict) else {"results": [], "error": None}
+                                          for answer in reply.results]
         if len(answers) != len(cases):
             raise StudentError.of("MalformedAnswer", f"{len(answers)} answers to {len(cases)} cases")
         return answers, reply.records
@@ -291,13 +292,13 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
         return observations, session.rejected
     for call_ in item.calls:
         session.begin_check()
-        value, error = None, None
+        value, failed = None, None
         try:
             value = probes[call_.probe](session, call_.params)
         except StudentError as failure:
-            error = failure.info
+            failed = failure.info
         except CheckTimeout:
-            error = ErrorInfo(type="Timeout", message=f"stopped after {job.call_timeout:g} s", timeout=True)
+            failed = ErrorInfo(type="Timeout", message=f"stopped after {job.call_timeout:g} s", timeout=True)
         except ChildGone as gone:       # this check's answer never came: say why, ask nothing more
             late = str(gone) == NO_ANSWER
             observations[call_.check] = Observation(check=call_.check, phase="call", output=session.output(), error=ErrorInfo(
@@ -308,11 +309,11 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
             # The probe read the child's answers and they were not what any honest code returns
             # (the same probe read the reference's answers: a probe's own bug fails there, as a
             # grader error). The student's check fails; no grader error to hide a zero behind.
-            error = ErrorInfo(type="MalformedAnswer", message=(
+            failed = ErrorInfo(type="MalformedAnswer", message=(
                 f"the answers to the grader's requests could not be read ({type(problem).__name__}: {problem}); "
                 "did the code replace the objects it was handed, or Python's built-ins?")[:2000])
         try:
-            observations[call_.check] = Observation(check=call_.check, phase="call", value=bounded(value), error=error,
+            observations[call_.check] = Observation(check=call_.check, phase="call", value=bounded(value), error=failed,
                                                     output=session.output(), seconds=session.seconds)
         except ValidationError as problem:   # a probe made something that is not plain data: the grader's bug
             observations[call_.check] = Observation(check=call_.check, phase="call", error=ErrorInfo(

@@ -15,10 +15,11 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from grader import __version__
 from grader.cache import CacheUnavailable, ResultCache, grader_fingerprint, tree_hash
@@ -27,9 +28,9 @@ from grader.checks import KINDS, ReferenceFailure, Run, Verdict
 from grader.driver import Call, Item
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
-from grader.report import CheckResult, ClassReport, ExerciseResult, SubmissionResult
+from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
-from grader.spec import ExerciseSpec
+from grader.spec import CheckSpec, ExerciseSpec
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, RunReply
 
@@ -42,13 +43,13 @@ class JudgeTimeout(BaseException):
 
 
 @contextlib.contextmanager
-def judge_time_limit(seconds: float):
+def judge_time_limit(seconds: float) -> Iterator[None]:
     """SIGALRM where it can be used (the main thread, as in `grade`); elsewhere no limit."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def expire(signum, frame):
+    def expire(signum: int, frame: object) -> None:
         raise JudgeTimeout(f"judging took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -91,6 +92,18 @@ class Pending:
 
 
 Progress = Callable[[int, int, str], None]
+
+
+class Runner(Protocol):
+    """Where items run: grader.runners.LocalRunner or grader.cluster.ClusterRunner."""
+
+    def submit(self, item: Item, staged: Path, name: str) -> Any: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class Grader:
@@ -147,7 +160,7 @@ class Grader:
         stage(submission, self.scratch / f"staged-{index}")
         return submission
 
-    def submit(self, runner, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
+    def submit(self, runner: Runner, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
         pending = []
         for spec in self.specs:
             if spec.id not in submission.files or spec.id not in exercises:
@@ -157,7 +170,7 @@ class Grader:
                 note = submission.encoding_notes.get(str(submission.files[exercise]))
                 if note:
                     submission.exercise_warnings.setdefault(spec.id, []).append(note)
-            future = runner.submit(self.job(submission, spec), submission.staged, f"{index}-{spec.id}")
+            future = runner.submit(self.job(submission, spec), submission.folder(), f"{index}-{spec.id}")
             pending.append(Pending(submission, spec, future))
         return pending
 
@@ -221,7 +234,7 @@ class Grader:
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
 
-    def judges_reference(self, spec: ExerciseSpec, check, reference: Run, reply: RunReply) -> bool:
+    def judges_reference(self, spec: ExerciseSpec, check: CheckSpec, reference: Run, reply: RunReply) -> bool:
         """Does this check's judge take the reference's answers as the student's without failing?
         Then a failure on the student's answers is the student's data, not the grader's bug."""
         try:
@@ -242,13 +255,13 @@ class Grader:
         tail = reply.stderr.strip().splitlines()[-1:] or [""]
         return f"the sandboxed child ended before student code ran: {ended} {tail[0]}".strip()
 
-    def verdict(self, spec: ExerciseSpec, check, run: Run, reference: Run, reply: RunReply) -> Verdict:
+    def verdict(self, spec: ExerciseSpec, check: CheckSpec, run: Run, reference: Run, reply: RunReply) -> Verdict:
         kind = KINDS[check.kind]
         if kind.probe and run.get(check.name) is None and reply.timed_out:
             return Verdict("timeout", 0.0, f"the whole run hit its {self.options.timeout or spec.timeout:g} s limit before this check")
         return kind.judge_run(check, self.params[(spec.id, check.name)], run, reference)
 
-    def failed_load(self, spec: ExerciseSpec, reply: RunReply, load: Observation | None) -> tuple[str, str]:
+    def failed_load(self, spec: ExerciseSpec, reply: RunReply, load: Observation | None) -> tuple[ExerciseStatus, str]:
         what = "importing" if spec.kind == "module" else "running"
         if load is not None and load.error is not None:
             error = load.error
@@ -286,7 +299,7 @@ class Grader:
             per_content = self.options.per_content if self.options.per_content is not None else paths == [target]
             if per_content and len(submissions) == 1:
                 [only] = submissions.values()
-                self.draw_inputs(inputs_seed(self.seed, tree_hash(only.staged), self.options.secret))
+                self.draw_inputs(inputs_seed(self.seed, tree_hash(only.folder()), self.options.secret))
                 self.content_keyed = True
             keys = self.cache_keys(reference, submissions)
             to_run = self.reuse(submissions, keys, results)
@@ -336,10 +349,10 @@ class Grader:
         """What each result depends on: content, spec, reference, grader version, seed, device, limits."""
         if self.cache is None:
             return {}
-        common = (tree_hash(reference.staged), grader_fingerprint(), self.seed, self.options.device, self.options.timeout)
+        common = (tree_hash(reference.folder()), grader_fingerprint(), self.seed, self.options.device, self.options.timeout)
         keys = {}
         for index, submission in submissions.items():
-            content = tree_hash(submission.staged)
+            content = tree_hash(submission.folder())
             for spec in self.specs:
                 if spec.id in submission.files:
                     inputs = [self.params[(spec.id, check.name)] for check in spec.checks]   # however they were drawn
@@ -361,7 +374,8 @@ class Grader:
                     to_run.append((index, submission, spec))
         return to_run
 
-    def run(self, reference: Submission, to_run, keys, results, progress: Progress | None, runner=None) -> None:
+    def run(self, reference: Submission, to_run: list[tuple[int, Submission, ExerciseSpec]], keys: dict[tuple[int, str], str],
+            results: dict[int, SubmissionResult], progress: Progress | None, runner: Runner | None = None) -> None:
         needed = {spec.id for _, _, spec in to_run}
         with contextlib.ExitStack() as stack:
             if runner is None:
@@ -379,8 +393,8 @@ class Grader:
                     item.future.result()
                 retried, failures = self.reference_runs({p.spec.id: p for p in self.submit(runner, reference, -1, set(failures))})
                 references.update(retried)
-            for exercise, detail in failures.items():
-                self.errors.append(f"reference {exercise} failed to run: {detail}")
+            for failed, detail in failures.items():
+                self.errors.append(f"reference {failed} failed to run: {detail}")
             for done, (index, item) in enumerate(pending, 1):
                 reply = item.future.result()
                 try:
@@ -397,7 +411,7 @@ class Grader:
                 if progress:
                     progress(done, len(pending), f"{item.submission.student}/{item.spec.id}")
 
-    def runner(self):
+    def runner(self) -> Runner:
         if self.options.cluster:
             from grader.cluster import ClusterRunner
 

@@ -26,7 +26,7 @@ import site
 import socket
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
@@ -382,8 +382,9 @@ def apply(plan: Plan, box: str, worker_pid: int, in_namespaces: bool = False, gp
         if in_namespaces and _libc().unshare(CLONE_NEWNS) != 0:
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
         _mount_own_proc()
-    if plan.drop_to_uid is not None:
-        _drop_privileges(box, child_uid(plan, worker_pid))
+    uid = child_uid(plan, worker_pid)
+    if uid is not None:
+        _drop_privileges(box, uid)
     else:
         if os.geteuid() != 0:
             _limit_own_processes()
@@ -626,7 +627,7 @@ def _seccomp_filter(gpu: bool = False):
     refuse = sc.ERRNO(errno.EPERM)
     fence = sc.SyscallFilter(sc.ALLOW)
 
-    def add(action: int, name: str, *args) -> None:
+    def add(action: int, name: str, *args: Any) -> None:
         number = _syscall_number(sc, name)
         if number is not None:
             fence.add_rule(action, number, *args)

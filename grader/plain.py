@@ -45,8 +45,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, (list, tuple)):
-        base = list if isinstance(value, list) else tuple
-        items = list(base.__iter__(value))
+        items = list(list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value))
         if len(items) > MAX_ELEMENTS:
             raise Unconvertible(f"a sequence of {len(items)} items is too long to compare")
         return [to_plain(item, depth + 1) for item in items]

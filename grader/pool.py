@@ -113,8 +113,8 @@ class Worker:
                 if not stopped and (time.monotonic() >= stop_at or channels.exceeded):
                     self.socket.send(b"stop")
                     stopped = True
-                ready, _, _ = select.select([self.socket, *channels.open - {channels.replies}], [], [], 0.2)
-                if self.socket in ready:
+                ready, _, _ = select.select([self.socket.fileno(), *channels.open - {channels.replies}], [], [], 0.2)
+                if self.socket.fileno() in ready:
                     message = self.socket.recv(1 << 16)
                     if not message:
                         raise WorkerDied(f"worker exited with {self.process.poll()}: {self.stderr_tail()}")

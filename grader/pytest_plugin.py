@@ -9,7 +9,9 @@ user_properties (score, max_score), which `--junitxml` writes as properties.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grader-workers", type=int, default=1, help="warm workers for the grading run")
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ExerciseFile | None:
     spec = BY_FILE_NAME.get(file_path.name)
     if spec is None or PROJECT in file_path.resolve().parents:
         return None       # not an exercise, or the grader's own reference/ and examples
@@ -36,11 +38,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 
 class ExerciseFile(pytest.File):
-    def __init__(self, *, spec: ExerciseSpec, **kwargs) -> None:
+    def __init__(self, *, spec: ExerciseSpec, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
 
-    def collect(self):
+    def collect(self) -> Iterator[CheckItem]:
         for check in self.spec.checks:
             yield CheckItem.from_parent(self, name=f"{self.spec.id}.{check.name}", spec=self.spec, check=check.name)
 
@@ -72,12 +74,12 @@ class CheckItem(pytest.Item):
         if result.status != "passed":
             raise CheckFailed(f"[{result.status}] {result.score:g}/{result.max_score:g} points: {result.message}")
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, None, str]:
         return self.path, None, f"{self.spec.id}.{self.check}"
 
 

@@ -70,7 +70,11 @@ class LocalRunner:
                 return item.model_copy(update={"job": item.job.model_copy(update={"box": str(box)})})
             raise OSError("no folder has room for the private copy")
 
-        return self.pool.submit(item, before=make_box, after=lambda: [self.remove(box) for box in made])
+        def remove_boxes() -> None:
+            for box in made:
+                self.remove(box)
+
+        return self.pool.submit(item, before=make_box, after=remove_boxes)
 
     def remove(self, box: Path) -> None:
         failures: list[str] = []

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Visibility = Literal["visible", "after_due_date", "hidden"]
 
@@ -25,7 +25,7 @@ class CheckSpec(BaseModel):
     atol: float | None = Field(None, ge=0, description="Absolute tolerance (the kind's default when absent).")
     requires: list[str] = Field(default_factory=list, description="Checks that must pass for this one to earn points.")
     visibility: Visibility = Field("visible", description="Who sees this check's result.")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Kind-specific settings.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Kind-specific settings.")
 
     @field_validator("kind")
     @classmethod

@@ -27,13 +27,13 @@ def strip(source: str, exercise: ExerciseSpec) -> str:
 
     def stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         body = node.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                and isinstance(body[0].value.value, str):
+        first = body[0] if body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
             body = body[1:]                                   # keep the docstring
         if not body:
             return
         indent = " " * body[0].col_offset
-        replacements.append((body[0].lineno, node.end_lineno,
+        replacements.append((body[0].lineno, node.end_lineno or node.lineno,
                              [f'{indent}raise NotImplementedError("write {node.name}(): see the exercise")']))
 
     definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -58,12 +58,12 @@ def strip(source: str, exercise: ExerciseSpec) -> str:
             runs.append([])                                   # not recognised: kept as written
     solution = [run for run in runs if run]
     for run in solution:     # a script's placeholder goes last, after the definitions it may use
-        last = run is solution[-1] and exercise.kind != "module"
-        replacements.append((run[0].lineno, run[-1].end_lineno,
+        placeholder = run is solution[-1] and exercise.kind != "module"
+        replacements.append((run[0].lineno, run[-1].end_lineno or run[-1].lineno,
                              ["# TODO: write the script (see the exercise for what it prints)",
-                              f'raise NotImplementedError("write the script of {exercise.id}.py")'] if last else []))
-    for first, last, new in sorted(replacements, reverse=True):
-        lines[first - 1:last] = new
+                              f'raise NotImplementedError("write the script of {exercise.id}.py")'] if placeholder else []))
+    for start, end, new in sorted(replacements, reverse=True):
+        lines[start - 1:end] = new
     return re.sub(r"\n{4,}", "\n\n\n", "\n".join(lines)).rstrip() + "\n"
 
 

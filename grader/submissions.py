@@ -38,6 +38,12 @@ class Submission:
     staged: Path | None = None                   # the UTF-8 copy every private box is copied from
     encoding_notes: dict[str, str] = field(default_factory=dict)   # file -> "was not UTF-8" warning
 
+    def folder(self) -> Path:
+        """The staged copy (made by `stage`, before anything reads it)."""
+        if self.staged is None:
+            raise SubmissionError(f"{self.student}: read before it was staged")
+        return self.staged
+
 
 def is_single(path: Path, specs: list[ExerciseSpec]) -> bool:
     """A path is one submission when it holds an exercise file itself or is a git checkout."""

@@ -12,7 +12,7 @@ Three conversations, each one JSON line a message, no pickle anywhere:
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -139,9 +139,9 @@ class Reply(BaseModel):
     model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
 
     nonce: str
-    results: list[JsonValue] = Field(default_factory=list, description="One per step done (or per file op).")
+    results: list[Any] = Field(default_factory=list, description="One per step done (or per file op); parsed from JSON.")
     error: ErrorInfo | None = None
-    records: dict[str, JsonValue] = Field(default_factory=dict, description="What moves and recording callables saw.")
+    records: dict[str, Any] = Field(default_factory=dict, description="What moves and recording callables saw; parsed from JSON.")
     output: str = ""
     seconds: float = Field(0.0, ge=0)
 

@@ -128,10 +128,10 @@ def _wait(job: Job, pid: int, control: socket.socket, started: float) -> Exit:
             if remaining <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([watch, control], [], [], remaining)
+            ready, _, _ = select.select([watch, control.fileno()], [], [], remaining)
             if watch in ready:
                 break
-            if control in ready:
+            if control.fileno() in ready:
                 message = control.recv(64)
                 if not message or message.startswith(b"stop"):
                     break

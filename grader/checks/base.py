@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 from grader.compare import Tolerance
 from grader.report import Plot
 from grader.spec import CheckSpec
-from grader.wire import Observation
+from grader.wire import ErrorInfo, Observation
 
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 
@@ -88,7 +88,7 @@ class ReferenceFailure(Exception):
     """The reference solution failed a check: a grader/instructor problem, never the student's."""
 
 
-def where(error) -> str:
+def where(error: ErrorInfo) -> str:
     if error.file:
         location = f"{error.file}, line {error.line}"
         return f" ({location}: {error.code})" if error.code else f" ({location})"
@@ -97,6 +97,8 @@ def where(error) -> str:
 
 def error_verdict(observation: Observation) -> Verdict:
     error = observation.error
+    if error is None:
+        return Verdict("error", 0.0, "the check failed without saying why")
     if error.timeout:
         return Verdict("timeout", 0.0, f"your code was stopped after running too long {error.message.removeprefix('stopped ')}"
                                        " — an endless loop, or a loop that never meets its stopping condition?")

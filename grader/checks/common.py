@@ -5,6 +5,7 @@ import bisect
 import difflib
 import functools
 import math
+import random
 import re
 from typing import Any
 
@@ -20,10 +21,10 @@ class Api(Kind):
 
     probe = "api"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"names": list(check.options["names"])}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         problems = []
         defined = got.get("defined", [])
         for name in params["names"]:
@@ -52,6 +53,12 @@ class Api(Kind):
 # Where a tensor lives and its precision are not part of what a line says: float64 or CUDA
 # variants of a correct script print the same numbers with these annotations.
 ANNOTATIONS = re.compile(r",\s*(?:dtype=torch\.\w+|device='[^']*')")
+
+
+def printed(value: Any) -> str:
+    """What a re-run printed, from its probe's value ("" when it holds no printed text)."""
+    text = value.get("printed", "") if isinstance(value, dict) else ""
+    return text if isinstance(text, str) else ""
 
 
 def parse_line(line: str) -> tuple[str, list[float]]:
@@ -132,8 +139,8 @@ class Output(Kind):
             return Verdict("error", 0.0, "the program ended before its output could be checked")
         if mine.error is not None:
             return error_verdict(mine)
-        printed_mine = mine.value.get("printed", "") if source else mine.output
-        printed_theirs = theirs.value.get("printed", "") if source else theirs.output
+        printed_mine, printed_theirs = (printed(mine.value) if source else mine.output,
+                                        printed(theirs.value) if source else theirs.output)
         pattern = check.options.get("pattern")
         want = expected_lines(printed_theirs, pattern)
         have = select(printed_mine.splitlines(), None)
@@ -159,10 +166,10 @@ class Leaves(Kind):
     rtol = 1e-5
     atol = 1e-6
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"offsets": [round(rng.choice([-1, 1]) * rng.uniform(0.2, 0.9), 3) for _ in range(3)]}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         mine, theirs = got.get("shifted") or {}, expected.get("shifted") or {}
         created = mine.get("values") or []
         if not created:

@@ -6,20 +6,23 @@ moves only the values, so the same code earns the same score under every seed.""
 from __future__ import annotations
 
 import math
+import random
+from typing import Any
 
 from grader.checks.base import CaseKind
 from grader.compare import fmt, numbers
 from grader.functions import Smooth, Valley
 from grader.report import Plot
+from grader.spec import CheckSpec
 
 
-def smooth_params(rng, dims: int) -> dict:
+def smooth_params(rng: random.Random, dims: int) -> dict:
     """|c| ≥ 0.5, so that no quotient (not even the central one) equals the exact derivative."""
     return {"a": [rng.uniform(0.3, 2.0) for _ in range(dims)], "b": rng.uniform(-1, 1),
             "c": [rng.choice([-1, 1]) * rng.uniform(0.5, 1.0) for _ in range(dims)], "d": rng.uniform(-0.5, 0.5)}
 
 
-def smooth_case(rng, index: int) -> dict:
+def smooth_case(rng: random.Random, index: int) -> dict:
     """A random smooth function and point; 2 or 3 coordinates, list or array, by the case's index."""
     dims = 2 + (index // 2) % 2
     return {"function": smooth_params(rng, dims), "p": [round(rng.uniform(-2, 2), 6) for _ in range(dims)],
@@ -45,14 +48,14 @@ class Derivative(CaseKind):
 
     probe = "gd.df"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         cases = []
         for i in range(int(check.options.get("cases", 6))):
             case = smooth_case(rng, i)
             cases.append(dict(case, k=i % len(case["p"]), step=(0.01, 0.005)[(i // 3) % 2]))
         return {"cases": cases}
 
-    def judge_case(self, check, case, outcome, reference):
+    def judge_case(self, check: CheckSpec, case: Any, outcome: dict, reference: dict) -> str | None:
         f = Smooth.from_params(case["function"])
         exact = f.derivative(case["p"], case["k"])
         allowed = difference_error(f, case["p"], case["k"], case["step"])
@@ -80,10 +83,10 @@ class Gradient(CaseKind):
 
     probe = "gd.grad"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"cases": [dict(smooth_case(rng, i), step=0.01) for i in range(int(check.options.get("cases", 4)))]}
 
-    def judge_case(self, check, case, outcome, reference):
+    def judge_case(self, check: CheckSpec, case: Any, outcome: dict, reference: dict) -> str | None:
         f, p = Smooth.from_params(case["function"]), case["p"]
         flat = numbers(outcome["value"])
         if flat is None or len(flat[0]) != len(p):
@@ -113,7 +116,7 @@ class Descent(CaseKind):
 
     probe = "gd.descent"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         cases = []
         for i in range(int(check.options.get("cases", 2))):
             dims = 2 + i % 2
@@ -124,7 +127,7 @@ class Descent(CaseKind):
                           "p0": p0, "step": 0.01, "form": "array" if i % 2 else "list"})
         return {"cases": cases}
 
-    def judge_case(self, check, case, outcome, reference):
+    def judge_case(self, check: CheckSpec, case: Any, outcome: dict, reference: dict) -> str | None:
         bottom, step = Valley.from_params(case["function"]).bottom(), case["step"]
         flat = numbers(outcome["value"])
         if flat is None or len(flat[0]) != len(bottom):
@@ -142,7 +145,7 @@ class Descent(CaseKind):
             return f"gradientDescendent changed the caller's p0={case['p0']}: work on a copy"
         return None
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         mine, theirs = got[0].get("curve", []), expected[0].get("curve", [])
         return Plot.against_reference(f"f at each evaluation of gradientDescendent from p0={params['cases'][0]['p0']}",
                                       mine, theirs, x_label="evaluation of f (thinned)", y_label="f(p)")

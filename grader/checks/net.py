@@ -7,11 +7,14 @@ output used twice, a gate with its own derivatives), each drawn with new values:
 the numbers, never what is tested, and credit is given per behaviour."""
 from __future__ import annotations
 
+import random
 import re
+from typing import Any
 
 from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
 from grader.report import Plot, Series
+from grader.spec import CheckSpec
 
 ENERGY = re.compile(r"^\s*(\d+)\s*=+>\s*(\S+)")
 FORMS = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "x": lambda x, y: x, "y": lambda x, y: y,
@@ -29,11 +32,11 @@ SHAPES = [
 ]
 
 
-def value(rng) -> float:
+def value(rng: random.Random) -> float:
     return round(rng.choice([-1, 1]) * rng.uniform(0.5, 2.0), 6)
 
 
-def shaped_graph(rng, shape: tuple) -> dict:
+def shaped_graph(rng: random.Random, shape: tuple) -> dict:
     """One behaviour's graph with new values. Values differ by at least 0.5, so that swapping
     mul's derivatives always shows; the op gate declares derivatives that are not f's (2y, 3x
     for f = x·y), so only a backward that uses them gets its answer."""
@@ -113,7 +116,7 @@ def truth(graph: dict) -> list[float]:
     return backprop(graph) if any(op[0] == "op" for op in graph["ops"]) else finite_differences(graph)
 
 
-LIKELY_CAUSES = [
+LIKELY_CAUSES: list[tuple[dict[str, Any], str]] = [
     ({"accumulate": False}, "a node used in several places keeps only its last contribution: "
                             "is x.g += … replaced by x.g = … in Gate.backward?"),
     ({"mul": "xy"}, "mul's derivatives are swapped: ∂(x·y)/∂x is y and ∂(x·y)/∂y is x "
@@ -144,10 +147,10 @@ class NodeText(CaseKind):
 
     probe = "net.node_str"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"cases": [[1, 2], [rng.randint(-9, 9), rng.randint(-9, 9)], [round(rng.uniform(-5, 5), 3), 0]]}
 
-    def judge_case(self, check, case, mine, theirs):
+    def judge_case(self, check: CheckSpec, case: Any, mine: dict, theirs: dict) -> str | None:
         if str(mine["value"]).strip() != str(theirs["value"]).strip():
             return f"str(Node{tuple(case)}) should be {theirs['value']!r}, got {mine['value']!r}"
         return None
@@ -162,10 +165,10 @@ class Graphs(CaseKind):
     rtol = 1e-6
     atol = 1e-8
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"graphs": [shaped_graph(rng, shape) for shape in SHAPES]}
 
-    def judge_case(self, check, graph, outcome, reference):
+    def judge_case(self, check: CheckSpec, graph: Any, outcome: dict, reference: dict) -> str | None:
         tolerance = self.tolerance(check)
         behaviour = graph["behaviour"]
         if check.options.get("part", "backward") == "forward":
@@ -176,7 +179,7 @@ class Graphs(CaseKind):
         difference = compare(f"gradients of {describe(graph)}", grads, truth(graph), tolerance)
         return f"{behaviour}: {difference.message}{likely_cause(graph, grads, tolerance)}" if difference else None
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         if check.options.get("part", "backward") == "forward":
             return None
         pairs = [(graph, outcome) for graph, outcome in zip(params["graphs"], got) if "value" in outcome]
@@ -213,7 +216,7 @@ def energies(printed: str) -> list[tuple[int, float]]:
     return found
 
 
-def bowl_graph(rng) -> dict:
+def bowl_graph(rng: random.Random) -> dict:
     """o = x₀·x₀ + x₁·x₁ + x₂·x₂ + x₀·x₁: a convex energy with its minimum at 0. The shape is
     fixed (a node used twice by one gate, a node shared by two gates); the seed moves the start."""
     variables = 3
@@ -241,7 +244,7 @@ def simulate(graph: dict, step: float, loops: int, mode: str) -> tuple[list[floa
         if mode == "once":
             values = [v - step * g for v, g in zip(values, grads)]
             continue
-        moved, zeroed = list(values), set()
+        moved, zeroed = list(values), set[int]()
         for op in graph["ops"]:
             for node in (op[1], op[2]):          # x, then y, both before either is zeroed
                 if node < count and node not in zeroed:
@@ -295,10 +298,10 @@ class NetDescent(Kind):
     rtol = 1e-9
     atol = 1e-12
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"graph": bowl_graph(rng), "loops": 100, "dump": 1, "step": 0.01}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         graph = params["graph"]
         mine, theirs = energies(got["printed"]), energies(expected["printed"])
         start = evaluate(graph, graph["values"])
@@ -325,7 +328,7 @@ class NetDescent(Kind):
                               f"and ended at {fmt(got['values'])} (energy {end:.6g}) — adjust must move each value "
                               "against its gradient (v -= step * g) and reset g to 0, nothing more")
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         return energy_plot(got, expected)
 
 
@@ -339,10 +342,10 @@ class Rerun(Kind):
     rtol = 1e-9
     atol = 1e-12
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"values": [round(rng.uniform(0.5, 3), 4) * rng.choice([-1, 1]) for _ in range(4)]}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         if not got["variables"]:
             return Verdict.failed("the script created no variable with net.variable(...), so the grader "
                                   "could not check that it computes its output")

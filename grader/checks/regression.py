@@ -2,10 +2,14 @@
 model, the saved checkpoint's predictions, and regression2predict on a grader-made checkpoint."""
 from __future__ import annotations
 
+import random
+from typing import Any
+
 from grader.checks.base import Kind, Verdict
 from grader.checks.common import parse_line
 from grader.compare import compare
 from grader.report import Plot, Series
+from grader.spec import CheckSpec
 
 COURSE_COEFFICIENTS = [0.0, 1.0, 2.0, 3.0]
 
@@ -18,12 +22,12 @@ class RegressionDescent(Kind):
     rtol = 1e-3
     atol = 1e-3
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"coefficients": [round(rng.uniform(-2, 2), 3) for _ in range(4)],
                 "weights": [round(rng.uniform(-0.5, 0.5), 4) for _ in range(3)], "bias": round(rng.uniform(-0.5, 0.5), 4),
                 "points": 500, "loops": int(check.options.get("loops", 200)), "lr": 0.01}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         mine = [got["bias"], *got["weights"]]
         theirs = [expected["bias"], *expected["weights"]]
         difference = compare(f"(bias, weights) after {params['loops']} steps towards {params['coefficients']}",
@@ -42,7 +46,7 @@ class RegressionDescent(Kind):
             hint = " — the course's GD uses torch.optim.RMSprop(model.parameters(), lr=learning_rate)"
         return Verdict.failed(difference.message + hint)
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         mine, theirs = got["curve"], expected["curve"]
         return Plot.against_reference(f"loss of GD towards {params['coefficients']}", mine, theirs)
 
@@ -55,10 +59,10 @@ class Checkpoint(Kind):
 
     probe = "regression.checkpoint"
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"xs": [round(rng.uniform(-3, 3), 3) for _ in range(5)]}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         least = int(check.options.get("min_steps", 100))
         distance = float(check.options.get("min_change", 0.05))
         saves = [saved for saved in got.get("saved", []) if saved.get("file") == "model.ckpt"]
@@ -82,7 +86,7 @@ class Checkpoint(Kind):
             return Verdict.failed("; ".join(failures[:2]) + " — has the model been trained before torch.save(model, 'model.ckpt')?")
         return Verdict.passed()
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         points = sorted(zip(params["xs"], got["predictions"]))
         grid = [-3 + 6 * i / 60 for i in range(61)]
         return Plot(title="your saved model against y = x + 2x² + 3x³", x_label="x", y_label="y",
@@ -107,12 +111,12 @@ class Predict(Kind):
     rtol = 1e-5
     atol = 1e-4
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         if check.options.get("own"):
             return {"own": True}
         return {"weights": [round(rng.uniform(-3, 3), 4) for _ in range(3)], "bias": round(rng.uniform(-3, 3), 4)}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         if "skipped" in got:
             return Verdict("skipped", 0.0, got["skipped"])
         value = prediction(got["printed"])

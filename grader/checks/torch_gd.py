@@ -2,9 +2,13 @@
 compared step by step with the reference's run from the same start."""
 from __future__ import annotations
 
+import random
+from typing import Any
+
 from grader.checks.base import CaseKind, Kind, Verdict
 from grader.compare import Tolerance, compare, fmt
 from grader.report import Plot
+from grader.spec import CheckSpec
 
 HINT_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-6)
 
@@ -30,16 +34,16 @@ class ScalarDescent(CaseKind):
     rtol = 1e-4     # float32 steps: the same arithmetic as the reference, in any correct order
     atol = 1e-5
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"cases": [{"x0": round(rng.uniform(-3, 3), 4), "target": round(rng.uniform(-3, 3), 4),
                            "loops": 30, "lr": 0.05} for _ in range(int(check.options.get("cases", 2)))]}
 
-    def judge_case(self, check, case, mine, theirs):
+    def judge_case(self, check: CheckSpec, case: Any, mine: dict, theirs: dict) -> str | None:
         difference = compare(f"x after {case['loops']} steps from x0={case['x0']} on (x - {case['target']})²",
                              mine["value"], theirs["value"], self.tolerance(check))
         return difference.message + self.cause(case, mine["curve"]) if difference else None
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         case = params["cases"][0]
         mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
         return Plot.against_reference(f"loss of GD from x0={case['x0']} on (x - {case['target']})²", mine, theirs)
@@ -62,7 +66,7 @@ class ListDescent(CaseKind):
     rtol = 1e-6
     atol = 1e-8
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         cases = []
         for index in range(int(check.options.get("cases", 2))):
             count = (1, 3)[index % 2]      # one parameter, then several: a loop over the list always shows
@@ -72,7 +76,7 @@ class ListDescent(CaseKind):
                           "loops": 30, "lr": 0.05})
         return {"cases": cases}
 
-    def judge_case(self, check, case, mine, theirs):
+    def judge_case(self, check: CheckSpec, case: Any, mine: dict, theirs: dict) -> str | None:
         difference = compare(f"parameters after {case['loops']} steps from {case['p0']}",
                              mine["value"], theirs["value"], self.tolerance(check))
         if difference is None:
@@ -84,7 +88,7 @@ class ListDescent(CaseKind):
             hint = " — is every parameter in the list updated and its .grad cleared?"
         return difference.message + hint
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         case = params["cases"][0]
         mine, theirs = got[0].get("curve") or [], expected[0].get("curve") or []
         return Plot.against_reference(f"loss of GD from {case['p0']}", mine, theirs)
@@ -98,10 +102,10 @@ class ShiftedStart(Kind):
     rtol = 1e-5
     atol = 1e-6
 
-    def inputs(self, check, rng):
+    def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
         return {"offsets": [round(rng.uniform(0.2, 1.0), 3) * rng.choice([-1, 1]) for _ in range(3)]}
 
-    def judge(self, check, params, got, expected):
+    def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         if not got["shifted"]:
             return Verdict.failed("the script made no torch.tensor(..., requires_grad=True), so the grader "
                                   "could not check that it computes its output")
@@ -111,7 +115,7 @@ class ShiftedStart(Kind):
             return Verdict.failed(difference.message + " — does the script compute its result, or print a remembered one?")
         return Verdict.passed()
 
-    def plot(self, check, params, got, expected):
+    def plot(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Plot | None:
         mine, theirs = got.get("norms") or [], expected.get("norms") or []
         if not theirs:
             return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from grader.outputs.feedback import cell
@@ -42,9 +43,10 @@ def summary_table(report: ClassReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: ClassReport, environ: dict[str, str] | None = None) -> None:
+def write(report: ClassReport, environ: Mapping[str, str] | None = None) -> None:
     """Append the summary to $GITHUB_STEP_SUMMARY and `result=…` to $GITHUB_OUTPUT, where set."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        environ = os.environ
     encoded = base64.b64encode(json.dumps(runner_result(report)).encode()).decode()
     if environ.get("GITHUB_STEP_SUMMARY"):
         with open(Path(environ["GITHUB_STEP_SUMMARY"]), "a", encoding="utf-8") as sink:

@@ -106,13 +106,14 @@ def index(report: ClassReport) -> str:
     parts = [f"<h1>Grading report</h1><p>seed {report.seed} · grader {e(report.grader_version)} · "
              f"isolation {e(report.isolation.level)} · {len(report.submissions)} submissions</p>",
              heatmap(report), f"<figure id='histogram'>{histogram(report)}</figure>"]
-    per_exercise, per_check = defaultdict(list), defaultdict(list)
+    per_exercise: dict[str, list[bool]] = defaultdict(list)
+    per_check: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for submission in report.submissions:
-        for exercise in submission.exercises:
-            if exercise.status != "missing":
-                per_exercise[exercise.exercise].append(exercise.score == exercise.max_score)
-            for check in exercise.checks:
-                per_check[(exercise.exercise, check.name)].append(check.status == "passed")
+        for result in submission.exercises:
+            if result.status != "missing":
+                per_exercise[result.exercise].append(result.score == result.max_score)
+            for check in result.checks:
+                per_check[(result.exercise, check.name)].append(check.status == "passed")
     parts.append("<h2>Pass rate per exercise</h2><table class='sortable'><thead><tr><th>exercise</th><th>full marks</th>"
                  "<th>handed in</th></tr></thead><tbody>")
     for exercise in report.exercises:

@@ -8,9 +8,10 @@ answer: the judges (grader.checks) compare what it returns with the same probe's
 reference solution, or with a truth they compute themselves. A probe whose inputs must be in
 place before the file runs says so with `moves(params)`.
 """
+from grader.driver import Probe
 from grader.probes import common, gd, net, regression, torch_gd
 
-REGISTRY = {
+REGISTRY: dict[str, Probe] = {
     **common.PROBES,
     **gd.PROBES,
     **net.PROBES,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.driver import Session
+from grader.driver import Probe, Session
 from grader.wire import Move
 
 
@@ -25,4 +25,4 @@ class Leaves:
         return {"shifted": session.load_records.get("shift_tensors") or {}}
 
 
-PROBES = {"api": api, "leaves": Leaves()}
+PROBES: dict[str, Probe] = {"api": api, "leaves": Leaves()}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.driver import Session, call, get, make, outcome, ref
+from grader.driver import Probe, Session, call, get, make, outcome, ref
 
 
 def _point(values: list[float], form: str) -> dict:
@@ -52,4 +52,4 @@ def descent(session: Session, params: dict) -> list[dict]:
     return _each_case(session, params, "gradientDescendent", "valley", "p0", ("step",), "plain")
 
 
-PROBES = {"gd.df": df, "gd.grad": grad, "gd.descent": descent}
+PROBES: dict[str, Probe] = {"gd.df": df, "gd.grad": grad, "gd.descent": descent}

@@ -2,7 +2,7 @@
 request a graph, its descent, and the course scripts re-run with variables moved."""
 from __future__ import annotations
 
-from grader.driver import Session, call, get, outcome, ref
+from grader.driver import Probe, Session, call, get, outcome, ref
 from grader.wire import Move, Step
 
 
@@ -80,4 +80,4 @@ class Rerun:
                 "graph": moved.get("graph")}
 
 
-PROBES = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": Rerun()}
+PROBES: dict[str, Probe] = {"net.node_str": node_str, "net.graphs": graphs, "net.descent": descent, "net.rerun": Rerun()}

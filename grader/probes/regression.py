@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from grader.driver import Session, StudentError, call, get, make, ref
+from grader.driver import Probe, Session, StudentError, call, get, make, ref
 from grader.wire import FileOp, Move
 
 SHIPPED = ".shipped-model.ckpt"
@@ -77,4 +77,4 @@ def predict(session: Session, params: dict) -> dict:
     return {"printed": reply.output[:20_000]}
 
 
-PROBES = {"regression.gd": gd, "regression.checkpoint": Checkpoint(), "regression.predict": predict}
+PROBES: dict[str, Probe] = {"regression.gd": gd, "regression.checkpoint": Checkpoint(), "regression.predict": predict}

@@ -2,7 +2,7 @@
 and the script run from a start the student cannot know."""
 from __future__ import annotations
 
-from grader.driver import Session, call, get, make, outcome, ref
+from grader.driver import Probe, Session, call, get, make, outcome, ref
 from grader.wire import Move, Step
 
 
@@ -56,4 +56,4 @@ class ShiftedStart:
         return {"shifted": len(values), "values": values, "norms": session.load_records.get("record_calls") or []}
 
 
-PROBES = {"torch.gd_scalar": gd_scalar, "torch.gd_list": gd_list, "torch.shifted_start": ShiftedStart()}
+PROBES: dict[str, Probe] = {"torch.gd_scalar": gd_scalar, "torch.gd_list": gd_list, "torch.shifted_start": ShiftedStart()}
