@@ -97,6 +97,16 @@ class Channels:
         self.pending = bytearray()
         self.exceeded = False
 
+    @classmethod
+    def pipes(cls, keep: int) -> tuple[Channels, list[int]]:
+        """Four fresh pipes: the driver's ends as Channels, and the child's ends (requests in,
+        replies out, stdout, stderr), which the caller hands over and then closes."""
+        requests_r, requests_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        return cls(requests_w, replies_r, out_r, err_r, keep), [requests_r, replies_w, out_w, err_w]
+
     def send(self, line: bytes) -> None:
         try:
             os.write(self.requests, line)

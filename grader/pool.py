@@ -77,19 +77,15 @@ class Worker:
     def run(self, item: driver.Item) -> RunReply:
         """Fork the item's child on this worker and drive it to the end."""
         self.wait_ready()
-        requests_r, requests_w = os.pipe()
-        replies_r, replies_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
         started = time.monotonic()
-        channels = driver.Channels(requests_w, replies_r, out_r, err_r, item.job.output_bytes)
+        channels, ends = driver.Channels.pipes(item.job.output_bytes)
         try:
             try:
-                socket.send_fds(self.socket, [item.job.model_dump_json().encode()], [requests_r, replies_w, out_w, err_w])
+                socket.send_fds(self.socket, [item.job.model_dump_json().encode()], ends)
             except OSError as error:
                 raise WorkerDied(f"the job could not be handed over ({error})") from error
             finally:
-                for fd in (requests_r, replies_w, out_w, err_w):
+                for fd in ends:
                     os.close(fd)
             try:
                 observations, rejected = driver.drive(item, channels, started, REGISTRY)
@@ -168,12 +164,9 @@ class SpawnedWorker:
         self.env = worker_environment(threads)
 
     def run(self, item: driver.Item) -> RunReply:
-        requests_r, requests_w = os.pipe()
-        replies_r, replies_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
         started = time.monotonic()
-        channels = driver.Channels(requests_w, replies_r, out_r, err_r, item.job.output_bytes)
+        channels, ends = driver.Channels.pipes(item.job.output_bytes)
+        requests_r, replies_w, out_w, err_w = ends
         try:
             try:
                 child = subprocess.Popen(
@@ -181,7 +174,7 @@ class SpawnedWorker:
                      str(requests_r), str(replies_w)],
                     stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, pass_fds=(requests_r, replies_w), env=self.env)
             finally:
-                for fd in (requests_r, replies_w, out_w, err_w):
+                for fd in ends:
                     os.close(fd)
             try:
                 observations, rejected = driver.drive(item, channels, started, REGISTRY)

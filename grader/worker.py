@@ -172,27 +172,8 @@ def spawned(job_json: str, requests_fd: int, replies_fd: int) -> None:
     """The spawn path's child (grader.pool.SpawnedWorker): a fresh interpreter, started with the
     ends of its conversation, that imports what a warm worker would and then lives as a forked
     child does: set up, answer requests, exit."""
-    job = Job.model_validate_json(job_json)
     warm_up()
-    code = 0
-    try:
-        from grader import child, sandbox
-
-        sandbox.enter(job, 1, 2, keep_fds=[1, 2, requests_fd, replies_fd])
-        if not _set_up(job, False, os.getpid(), replies_fd):
-            os._exit(70)
-        child.serve(job, requests_fd, replies_fd)
-    except BaseException:  # noqa: BLE001 - report on stderr, the driver reads it
-        import traceback
-
-        traceback.print_exc()
-        code = 70
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+    _child(Job.model_validate_json(job_json), [requests_fd, replies_fd, 1, 2], False, os.getpid())
 
 
 def main() -> int:
