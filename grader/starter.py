@@ -95,7 +95,13 @@ def _names_used_by_kept_code(tree: ast.Module, definitions: tuple) -> set[str]:
             kept += [a.annotation for a in function.args.args + function.args.kwonlyargs if a.annotation]
             kept += [function.returns] if function.returns else []
         used |= {name.id for part in kept for name in ast.walk(part) if isinstance(name, ast.Name)}
-    return used
+    assignments = [node for node in tree.body if _assigns(node)]
+    while True:      # a kept constant's own value may name others (step = base / 10)
+        more = {name.id for node in assignments if _assigns(node) <= used
+                for name in ast.walk(node) if isinstance(name, ast.Name) and name.id not in used}
+        if not more:
+            return used
+        used |= more
 
 
 def _is_solution(node: ast.stmt) -> bool:

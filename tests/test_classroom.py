@@ -84,7 +84,8 @@ def test_gradescope_scripts_in_gradescopes_layout(tmp_path):
 MODULE_WITH_CONSTANTS = '''"""Integrals, with a constant the signature uses, a helper and a demo."""
 import math
 
-step = 0.001
+base = 0.01
+step = base / 10
 LIMIT = 10 ** 6
 
 
@@ -135,6 +136,6 @@ def test_every_starter_imports_cleanly(tmp_path, specs, name):
     else:
         assert "NotImplementedError: write the script of" in done.stderr, done.stderr
     if name == "constants.py":
-        assert "step = 0.001" in starter and "def lintegrate(F, r, a, b, dt=step):" in starter
+        assert "step = base / 10" in starter and "base = 0.01" in starter and "def lintegrate(F, r, a, b, dt=step):" in starter
         assert "def helper(x):" in starter and "class Meter:" in starter and 'unit = "m"' in starter
         assert "total +=" not in starter and "__main__" not in starter and "LIMIT" not in starter
