@@ -1,4 +1,5 @@
 import hashlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,16 @@ def tree_digest(folder: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def unix_listeners(folder: Path) -> tuple[socket.socket, socket.socket]:
+    """A listening stream socket (folder/l.sock) and a bound datagram socket (folder/d.sock), both
+    non-blocking, outside every box: a child that reaches either has a channel out."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(folder / "l.sock"))
+    listener.listen()
+    listener.setblocking(False)
+    datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    datagram.bind(str(folder / "d.sock"))
+    datagram.setblocking(False)
+    return listener, datagram

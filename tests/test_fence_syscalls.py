@@ -25,6 +25,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+from conftest import unix_listeners
 
 from grader import fences
 
@@ -277,13 +278,7 @@ def targets(tmp_path_factory):
         os.setxattr(outside, "user.keep", b"1")
     except OSError:
         pass   # a file system without user xattrs: setxattr still has to be refused
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(folder / "l.sock"))
-    listener.listen()
-    listener.setblocking(False)
-    datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    datagram.bind(str(folder / "d.sock"))
-    datagram.setblocking(False)
+    listener, datagram = unix_listeners(folder)
     yield {"folder": str(folder), "outside": str(outside), "listener": str(folder / "l.sock"), "datagram": str(folder / "d.sock"),
            "listener_socket": listener, "datagram_socket": datagram}
     listener.close()
@@ -447,11 +442,7 @@ def test_child_signals_only_its_own_processes(tmp_path):
 def test_gpu_filter_keeps_unix_connect_and_sendto(tmp_path):
     """The GPU child's filter keeps connect and sendto (the CUDA driver may need them) and still
     refuses internet sockets and namespace clones."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(tmp_path / "gpu.sock"))
-    listener.listen()
-    datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    datagram.bind(str(tmp_path / "gpu-d.sock"))
+    listener, datagram = unix_listeners(tmp_path)
 
     def body() -> dict:
         fences.prepare(PLAN, gpu=True)
@@ -459,12 +450,12 @@ def test_gpu_filter_keeps_unix_connect_and_sendto(tmp_path):
 
         def connect() -> None:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-                client.connect(str(tmp_path / "gpu.sock"))
+                client.connect(str(tmp_path / "l.sock"))
                 client.sendall(b"hi")
 
         def sendto() -> None:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as client:
-                client.sendto(b"hi", str(tmp_path / "gpu-d.sock"))
+                client.sendto(b"hi", str(tmp_path / "d.sock"))
 
         return {"connect": attempt(connect), "sendto": attempt(sendto),
                 "inet": attempt(lambda: socket.socket(socket.AF_INET).close()),

@@ -8,13 +8,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, reference_source, tree_digest, write
+from conftest import REFERENCE, reference_source, tree_digest, unix_listeners, write
 
 from grader.fences import probe
 
@@ -319,7 +318,7 @@ def students(tmp: Path) -> dict[str, dict]:
         "frame-walker": {"net.py": FRAME_WALKER},
         "oracle": {"gd.py": ORACLE},
         "heap-scanner": {"torchGd1.py": HEAP_SCANNER},
-        "metadata": {"gd.py": METADATA % (targets, str(tmp / "listener.sock"), str(tmp / "datagram.sock")) + REF["gd"]},
+        "metadata": {"gd.py": METADATA % (targets, str(tmp / "l.sock"), str(tmp / "d.sock")) + REF["gd"]},
         "immutable": {"gd.py": IMMUTABLE + REF["gd"]},
         "immutable-neighbour": {"gd.py": REF["gd"]},
         "flood-lines": {"torchGd3.py": FLOOD_LINES},
@@ -359,13 +358,7 @@ def attacked(tmp_path_factory):
         f"def GD(x, loss_fn, loop_max=10000, learning_rate=1e-3):\n    print({MARKER_HEAD!r} + {MARKER_TAIL!r})\n"))
     for student, files in students(tmp).items():
         write(tmp / "class" / student, files)
-    listener = socket.socket(socket.AF_UNIX)
-    listener.bind(str(tmp / "listener.sock"))
-    listener.listen()
-    listener.setblocking(False)
-    datagrams = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    datagrams.bind(str(tmp / "datagram.sock"))
-    datagrams.setblocking(False)
+    listener, datagrams = unix_listeners(tmp)
     before, before_modes = tree_digest(tmp / "class"), modes(tmp / "class")
     command = [sys.executable, "-m", "grader", str(tmp / "class"), "--json", str(tmp / "report.json"),
                "--feedback", str(tmp / "feedback"), "--html", str(tmp / "html"), "--reference", str(reference),
