@@ -220,15 +220,10 @@ class Session:
             raise StudentError(reply.error)
         return reply
 
-    def steps(self, *steps: Step) -> Reply:
-        return self.ask("steps", steps=list(steps))
-
     def cases(self, cases: list[list[Step]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Many independent cases in one request: per case {"results": [...], "error": dict|None},
         and the request's records. A timeout or an error of the whole request fails the check."""
-        reply = self.ask("cases", cases=cases)
-        if reply.error is not None:
-            raise StudentError(reply.error)
+        reply = self.answered("cases", cases=cases)
         answers: list[dict[str, Any]] = [answer if isinstance(answer, dict) else {"results": [], "error": None}
                                           for answer in reply.results]
         if len(answers) != len(cases):
@@ -331,7 +326,20 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
     return observations, session.rejected
 
 
-def finish(channels: Channels, exit_: Exit, observations: dict[str, Observation], rejected: int, seconds: float) -> RunReply:
-    return RunReply(exit_code=exit_.exit_code, signal=exit_.signal, timed_out=exit_.timed_out,
-                    output_exceeded=channels.exceeded, stdout=channels.text("stdout"), stderr=channels.text("stderr"),
-                    observations=observations, rejected=rejected, seconds=seconds, worker_error=exit_.worker_error)
+def converse(item: Item, channels: Channels, started: float, probes: dict[str, Probe],
+             end_child: Callable[[], Exit]) -> RunReply:
+    """Drive the child whose pipes `channels` holds, then end it (`end_child`: however the
+    caller's kind of child ends), whatever happened; the driver's account of it all."""
+    try:
+        try:
+            observations, rejected = drive(item, channels, started, probes)
+        finally:     # whatever happened, the child is ended and the word on how it ended taken
+            exit_ = end_child()
+        if time.monotonic() >= started + item.job.timeout and not exit_.timed_out:
+            exit_.timed_out = not all(call_.check in observations for call_ in item.calls)
+        return RunReply(exit_code=exit_.exit_code, signal=exit_.signal, timed_out=exit_.timed_out,
+                        output_exceeded=channels.exceeded, stdout=channels.text("stdout"), stderr=channels.text("stderr"),
+                        observations=observations, rejected=rejected, seconds=time.monotonic() - started,
+                        worker_error=exit_.worker_error)
+    finally:
+        channels.close()

@@ -80,22 +80,15 @@ class Worker:
         started = time.monotonic()
         channels, ends = driver.Channels.pipes(item.job.output_bytes)
         try:
-            try:
-                socket.send_fds(self.socket, [item.job.model_dump_json().encode()], ends)
-            except OSError as error:
-                raise WorkerDied(f"the job could not be handed over ({error})") from error
-            finally:
-                for fd in ends:
-                    os.close(fd)
-            try:
-                observations, rejected = driver.drive(item, channels, started, REGISTRY)
-            finally:     # whatever happened, the child is ended and the worker's word on it taken
-                exit_ = self.end_child(channels, started + item.job.timeout)
-            if time.monotonic() >= started + item.job.timeout and not exit_.timed_out:
-                exit_.timed_out = not all(c.check in observations for c in item.calls)
-            return driver.finish(channels, exit_, observations, rejected, time.monotonic() - started)
-        finally:
+            socket.send_fds(self.socket, [item.job.model_dump_json().encode()], ends)
+        except OSError as error:
             channels.close()
+            raise WorkerDied(f"the job could not be handed over ({error})") from error
+        finally:
+            for fd in ends:
+                os.close(fd)
+        return driver.converse(item, channels, started, REGISTRY,
+                               lambda: self.end_child(channels, started + item.job.timeout))
 
     def end_child(self, channels: driver.Channels, deadline: float) -> Exit:
         """Close the request pipe (the child then leaves its loop and exits), drain its output,
@@ -168,21 +161,18 @@ class SpawnedWorker:
         channels, ends = driver.Channels.pipes(item.job.output_bytes)
         requests_r, replies_w, out_w, err_w = ends
         try:
-            try:
-                child = subprocess.Popen(
-                    [sys.executable, "-I", "-c", SPAWN_COMMAND, str(PACKAGE_ROOT), item.job.model_dump_json(),
-                     str(requests_r), str(replies_w)],
-                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, pass_fds=(requests_r, replies_w), env=self.env)
-            finally:
-                for fd in ends:
-                    os.close(fd)
-            try:
-                observations, rejected = driver.drive(item, channels, started, REGISTRY)
-            finally:
-                exit_ = self.end_child(child, channels, started + item.job.timeout)
-            return driver.finish(channels, exit_, observations, rejected, time.monotonic() - started)
-        finally:
+            child = subprocess.Popen(
+                [sys.executable, "-I", "-c", SPAWN_COMMAND, str(PACKAGE_ROOT), item.job.model_dump_json(),
+                 str(requests_r), str(replies_w)],
+                stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, pass_fds=(requests_r, replies_w), env=self.env)
+        except OSError:
             channels.close()
+            raise
+        finally:
+            for fd in ends:
+                os.close(fd)
+        return driver.converse(item, channels, started, REGISTRY,
+                               lambda: self.end_child(child, channels, started + item.job.timeout))
 
     @staticmethod
     def end_child(child: subprocess.Popen, channels: driver.Channels, deadline: float) -> Exit:
