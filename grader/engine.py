@@ -81,7 +81,6 @@ class Options:
     cache: Path | None = None             # SQLite file of earlier results; None: grade everything
     cluster: str | None = None            # Dask scheduler address, or "local:N" for a LocalCluster
     secret: bytes = b""                   # the instructor's key for inputs drawn per submission content
-    per_content: bool | None = None       # inputs from seed and content (None: when grading one submission)
 
 
 @dataclass
@@ -296,8 +295,7 @@ class Grader:
             stage(reference, self.scratch / "staged-reference")
             paths = list_submissions(target, self.specs, self.options.mode)
             submissions = self.prepare_all(paths, results)
-            per_content = self.options.per_content if self.options.per_content is not None else paths == [target]
-            if per_content and len(submissions) == 1:
+            if paths == [target] and len(submissions) == 1:     # one submission graded alone: a student sees it
                 [only] = submissions.values()
                 self.draw_inputs(inputs_seed(self.seed, tree_hash(only.folder()), self.options.secret))
                 self.content_keyed = True
