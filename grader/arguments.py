@@ -214,7 +214,8 @@ class RecordCalls(Move):
 class Arguments(Move):
     """The i-th call of `module:Class.method` gets values[i] as its first argument (after self);
     the objects it returns are followed, and their `attributes` read at the end. An attribute
-    written `owner.o` is read on the last receiver instead (the net whose output is `o`)."""
+    written `owner.o` is read on the last receiver instead. The last receiver and the returned
+    objects stay in the child as `moved_receiver` and `moved_created`, for later requests."""
 
     def __init__(self, target: str, values: list[Any], attributes: list[str]) -> None:
         import importlib
@@ -245,28 +246,12 @@ class Arguments(Move):
         for name in owner:
             node = getattr(last, name, None) if last is not None else None
             found[name] = None if node is None else {a: _attribute(node, a) for a in own}
-        found["graph"] = self.graph(last)
         return found
 
-    def graph(self, net: Any) -> list[list[Any]] | None:
-        """The receiver's gates as [op, i, j] (the course's Net: gates with x, y, o and f), where
-        the followed objects count first and each gate's output next; None where it is not that.
-        Which op a gate is, its f says: f(2, 3) is 5 for add, 6 for mul."""
-        try:
-            gates = getattr(net, "gates", None)
-            if not isinstance(gates, list) or len(gates) > 1000:
-                return None
-            index = {id(node): position for position, (_, node) in enumerate(self.created)}
-            ops = []
-            for gate in gates:
-                kind = {5.0: "add", 6.0: "mul"}.get(float(gate.f(2.0, 3.0)))
-                if kind is None or id(gate.x) not in index or id(gate.y) not in index or id(gate.o) in index:
-                    return None
-                ops.append([kind, index[id(gate.x)], index[id(gate.y)]])
-                index[id(gate.o)] = len(self.created) + len(ops) - 1
-            return ops
-        except Exception:  # noqa: BLE001 - a student's object that is not the course's Net
-            return None
+    def objects(self) -> dict[str, Any]:
+        """What later requests may ask about: the last receiver and the objects the calls returned."""
+        return {"moved_receiver": self.created[-1][0] if self.created else None,
+                "moved_created": [obj for _, obj in self.created]}
 
 
 class Training(Move):

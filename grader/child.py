@@ -31,7 +31,7 @@ from grader import arguments
 from grader.plain import Unconvertible, number, to_plain
 from grader.wire import ErrorInfo, Job, Request
 
-MODULES = ("builtins", "torch")     # the only modules a `!name` target may start from
+MODULES = ("builtins", "math", "operator", "torch", "numpy")     # the only modules a `!name` target may start from
 
 
 class CallTimeout(BaseException):
@@ -261,6 +261,7 @@ class Answerer:
             for kind, move in reversed(started):     # every move is undone, even when one's record fails
                 try:
                     records.values[kind] = move.finish()
+                    self.kept.update(getattr(move, "objects", dict)())
                 except Exception as error:  # noqa: BLE001 - student objects may break the record
                     failure = failure or error
             if failure is not None:
@@ -278,7 +279,7 @@ class Answerer:
         elif head.startswith("!"):
             if head[1:] not in MODULES:
                 raise KeyError(f"module {head[1:]!r} is not one a request may name")
-            value = sys.modules[head[1:]]
+            value = importlib.import_module(head[1:])
         else:
             value = self.namespace[head]
         for name in rest:
@@ -321,7 +322,7 @@ class Definitions:
             self.tree = None
 
     def find(self, dotted: str) -> ast.AST | None:
-        """The last definition of `GD` or `Net.forward` at the top level (the one in effect)."""
+        """The last definition of `f` or `Class.method` at the top level (the one in effect)."""
         body = self.tree.body if self.tree is not None else []
         node = None
         for name in dotted.split("."):

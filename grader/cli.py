@@ -22,7 +22,8 @@ from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport
 from grader.safe_text import one_line
-from grader.spec import SpecError, load_specs
+from grader.exercises import load_specs
+from grader.spec import SpecError
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import os
 import secrets
 import select
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
@@ -28,7 +28,8 @@ NO_ANSWER = "no answer in time"
 
 
 class Call(BaseModel):
-    """One check's probe, by name, with the inputs the grading process chose for it."""
+    """One check's probe, by its kind's name ("api", or "ID:kind" for one an assignments/ID.py
+    declares), with the inputs the grading process chose for it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,12 +39,14 @@ class Call(BaseModel):
 
 
 class Item(BaseModel):
-    """A work item: the job a worker forks for, and what the driver will ask the child."""
+    """A work item: the job a worker forks for, what the driver will ask the child, and the
+    source of the instructor's files whose kinds it asks with (a Dask worker has no other copy)."""
 
     model_config = ConfigDict(extra="forbid")
 
     job: Job
     calls: list[Call]
+    code: dict[str, str] = {}
 
 
 class ChildGone(Exception):
@@ -264,7 +267,12 @@ def outcome(answer: dict[str, Any], index: int) -> dict[str, Any]:
     return {"value": answer["results"][index]}
 
 
-Probe = Callable[[Session, Any], Any]
+class Probe(Protocol):
+    """What the driver needs of a check kind: what to move while the file loads, and what to ask."""
+
+    def moves(self, params: Any) -> list[Move]: ...
+
+    def ask(self, session: Session, params: Any) -> Any: ...
 
 
 def drive(item: Item, channels: Channels, started: float, probes: dict[str, Probe]) -> tuple[dict[str, Observation], int]:
@@ -282,7 +290,7 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
         return observations, 0
     moves: dict[str, Move] = {}      # one of each kind: two probes asking for the same move share it
     for call_ in item.calls:
-        for move in getattr(probes[call_.probe], "moves", lambda params: [])(call_.params):
+        for move in probes[call_.probe].moves(call_.params):
             moves.setdefault(move.kind, move)
     phase = "run" if job.kind == "script" else "import"
     session.check_deadline = session.deadline - 0.5     # the child's own timer speaks first
@@ -299,7 +307,7 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
         session.begin_check()
         value, failed = None, None
         try:
-            value = probes[call_.probe](session, call_.params)
+            value = probes[call_.probe].ask(session, call_.params)
         except StudentError as failure:
             failed = failure.info
         except CheckTimeout:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Protocol
 from grader import __version__
 from grader.cache import CacheUnavailable, ResultCache, grader_fingerprint, tree_hash
 from grader.cache import key as cache_key
-from grader.checks import KINDS, ReferenceFailure, Run, Verdict
+from grader.kinds import ReferenceFailure, Run, Verdict
 from grader.driver import Call, Item
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
@@ -120,7 +120,7 @@ class Grader:
         self.cache = self.open_cache()
 
     def draw_inputs(self, seed: int) -> None:
-        self.params = {(spec.id, check.name): KINDS[check.kind].inputs(check, random.Random(f"{seed}:{spec.id}:{check.name}"))
+        self.params = {(spec.id, check.name): spec.kinds[check.name].inputs(check, random.Random(f"{seed}:{spec.id}:{check.name}"))
                        for spec in self.specs for check in spec.checks}
 
     @property
@@ -132,14 +132,14 @@ class Grader:
         """The work item; its box is set by the runner that gives it a private copy."""
         file = submission.files[spec.id]
         paths = sorted({str(submission.files[need].parent) for need in spec.needs if need in submission.files})
-        calls = [Call(check=check.name, probe=KINDS[check.kind].probe, params=self.params[(spec.id, check.name)])
-                 for check in spec.checks if KINDS[check.kind].probe]
+        calls = [Call(check=check.name, probe=spec.keys[check.name], params=self.params[(spec.id, check.name)])
+                 for check in spec.checks if spec.kinds[check.name].asks]
         device = "cuda" if self.options.device == "cuda" and spec.device == "auto" else "cpu"
         timeout = self.options.timeout or spec.timeout
         job = Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths,
                   timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
                   output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan)
-        return Item(job=job, calls=calls)
+        return Item(job=job, calls=calls, code=spec.code)
 
     def gpu_sharers(self) -> int:
         """How many children may hold the GPU at once: one per local worker, or per worker of a
@@ -255,8 +255,8 @@ class Grader:
         return f"the sandboxed child ended before student code ran: {ended} {tail[0]}".strip()
 
     def verdict(self, spec: ExerciseSpec, check: CheckSpec, run: Run, reference: Run, reply: RunReply) -> Verdict:
-        kind = KINDS[check.kind]
-        if kind.probe and run.get(check.name) is None and reply.timed_out:
+        kind = spec.kinds[check.name]
+        if kind.asks and run.get(check.name) is None and reply.timed_out:
             return Verdict("timeout", 0.0, f"the whole run hit its {self.options.timeout or spec.timeout:g} s limit before this check")
         return kind.judge_run(check, self.params[(spec.id, check.name)], run, reference)
 
@@ -456,7 +456,7 @@ class Grader:
                 failures[exercise] = (reply.worker_error or self.setup_failure(reply, observations.get("__setup__"))
                                       or (load.error.message if load and load.error else reply.stderr[-500:]))
                 continue
-            broken = [check.name for check in item.spec.checks if KINDS[check.kind].probe
+            broken = [check.name for check in item.spec.checks if item.spec.kinds[check.name].asks
                       and (check.name not in observations or observations[check.name].error is not None)]
             if broken:
                 first = observations.get(broken[0])

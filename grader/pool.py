@@ -21,11 +21,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from grader import driver
+from grader import driver, exercises
 from grader.cgroups import Layout, worker_group
 from grader.cgroups import remove as remove_group
 from grader.gpu import CUDA_ENVIRONMENT
-from grader.probes import REGISTRY
 from grader.wire import Exit, RunReply
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +86,7 @@ class Worker:
         finally:
             for fd in ends:
                 os.close(fd)
-        return driver.converse(item, channels, started, REGISTRY,
+        return driver.converse(item, channels, started, exercises.probes(item),
                                lambda: self.end_child(channels, started + item.job.timeout))
 
     def end_child(self, channels: driver.Channels, deadline: float) -> Exit:
@@ -171,7 +170,7 @@ class SpawnedWorker:
         finally:
             for fd in ends:
                 os.close(fd)
-        return driver.converse(item, channels, started, REGISTRY,
+        return driver.converse(item, channels, started, exercises.probes(item),
                                lambda: self.end_child(child, channels, started + item.job.timeout))
 
     @staticmethod

@@ -18,7 +18,8 @@ import pytest
 from grader.cli import PROJECT
 from grader.engine import Grader, Options
 from grader.report import ClassReport
-from grader.spec import ExerciseSpec, load_specs
+from grader.exercises import load_specs
+from grader.spec import ExerciseSpec
 
 SPECS = load_specs(PROJECT / "assignments")
 BY_FILE_NAME = {name: spec for spec in SPECS for name in spec.files}

@@ -1,7 +1,8 @@
 """Assignment specs: what each exercise checks, its points, tolerances and limits.
 
 One TOML file per exercise in `assignments/`, validated on load: a bad field is refused with
-the file, the field and the bad value.
+the file, the field and the bad value. grader.exercises then finds each check's kind and
+validates its options.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 Visibility = Literal["visible", "after_due_date", "hidden"]
 
@@ -18,23 +19,15 @@ class CheckSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="Identifier of the check, unique within the exercise.")
-    kind: str = Field(description="The check kind (see grader.checks.KINDS): which probe and judge run.")
+    kind: str = Field(description="The check kind: a built-in one (README, 'Check kinds'), one the exercise's "
+                                  "own ID.py declares, or 'ID:kind' from another exercise's file.")
     points: float = Field(ge=0, description="Points this check is worth.")
     description: str = Field("", description="What the check looks at, shown to students.")
     rtol: float | None = Field(None, ge=0, description="Relative tolerance (the kind's default when absent).")
     atol: float | None = Field(None, ge=0, description="Absolute tolerance (the kind's default when absent).")
     requires: list[str] = Field(default_factory=list, description="Checks that must pass for this one to earn points.")
     visibility: Visibility = Field("visible", description="Who sees this check's result.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Kind-specific settings.")
-
-    @field_validator("kind")
-    @classmethod
-    def known_kind(cls, kind: str) -> str:
-        from grader.checks import KINDS
-
-        if kind not in KINDS:
-            raise ValueError(f"unknown check kind {kind!r}; allowed: {', '.join(sorted(KINDS))}")
-        return kind
+    options: dict[str, Any] = Field(default_factory=dict, description="The kind's settings, validated by its model.")
 
 
 class ExerciseSpec(BaseModel):
@@ -51,6 +44,24 @@ class ExerciseSpec(BaseModel):
     memory_mb: int = Field(4096, ge=1024, description="Address-space cap of the child in MiB (torch needs about 700).")
     device: Literal["cpu", "auto"] = Field("cpu", description="auto: run on CUDA when the grader is given one.")
     checks: list[CheckSpec] = Field(min_length=1)
+    _kinds: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _keys: dict[str, str] = PrivateAttr(default_factory=dict)
+    _code: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def kinds(self) -> dict[str, Any]:
+        """Check name → its kind (grader.kinds.base.Kind), set by grader.exercises when loaded."""
+        return self._kinds
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Check name → the name its kind is found by again ("api", "gd:df")."""
+        return self._keys
+
+    @property
+    def code(self) -> dict[str, str]:
+        """Exercise id → source of the instructor's files this exercise's kinds come from."""
+        return self._code
 
     @model_validator(mode="after")
     def consistent(self) -> ExerciseSpec:
@@ -91,8 +102,3 @@ def load_spec(path: Path) -> ExerciseSpec:
     return spec
 
 
-def load_specs(folder: Path) -> list[ExerciseSpec]:
-    paths = sorted(folder.glob("*.toml"))
-    if not paths:
-        raise SpecError(f"{folder}: no assignment specs (*.toml) found")
-    return [load_spec(path) for path in paths]

@@ -10,7 +10,8 @@ import ast
 import re
 from pathlib import Path
 
-from grader.spec import ExerciseSpec, load_specs
+from grader.exercises import load_specs
+from grader.spec import ExerciseSpec
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from grader.engine import Grader, Options
-from grader.spec import load_specs
+from grader.exercises import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"

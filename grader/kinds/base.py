@@ -1,16 +1,25 @@
-"""What a check kind is: inputs chosen in the trusted parent, a probe run in the child, and a
-judge that compares the student's observation with the reference's, in the parent."""
+"""What a check kind is: options validated when the spec loads, inputs chosen in the trusted
+parent, a probe that asks the child through the call interface, and a judge that weighs the
+student's answers against the reference's to the same requests.
+
+Built-in kinds (grader.kinds) and an instructor's own (assignments/ID.py, written with
+grader.authoring) are the same thing to the engine."""
 from __future__ import annotations
 
 import dataclasses
 import random
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from grader.compare import Tolerance
 from grader.report import Plot
 from grader.spec import CheckSpec
-from grader.wire import ErrorInfo, Observation
+from grader.wire import ErrorInfo, Move, Observation
+
+if TYPE_CHECKING:
+    from grader.driver import Session
 
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 
@@ -45,18 +54,41 @@ class Run:
         return self.observations.get(check)
 
 
-class Kind:
-    """A check kind. Subclasses set `probe` (None: the judge reads only the load observation)."""
+class Options(BaseModel):
+    """A kind's options (a check's `options = {...}` in TOML): an unknown or mistyped one is
+    refused when the spec loads, naming the file, the check, the option and the value."""
 
-    probe: ClassVar[str | None] = None
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Kind:
+    """A check kind. `asks` is False for a kind whose judge reads only the load (its output, say);
+    otherwise `ask` is its probe, run in the trusted process against the child's call interface."""
+
+    name: ClassVar[str] = ""
+    Options: ClassVar[type[BaseModel]] = Options
+    asks: ClassVar[bool] = True
     rtol: ClassVar[float] = 1e-6
     atol: ClassVar[float] = 1e-9
+
+    def options(self, check: CheckSpec) -> Any:
+        """The check's options as this kind's model (they were validated when the spec loaded)."""
+        return self.Options.model_validate(check.options)
+
+    def moves(self, params: Any) -> list[Move]:
+        """What must be moved while the file loads, for this check's probe to see it."""
+        return []
+
+    def ask(self, session: Session, params: Any) -> Any:
+        """The probe: ask the child through `session`, return plain data made of its answers."""
+        raise NotImplementedError
 
     def tolerance(self, check: CheckSpec) -> Tolerance:
         return Tolerance(check.rtol if check.rtol is not None else self.rtol,
                          check.atol if check.atol is not None else self.atol)
 
     def inputs(self, check: CheckSpec, rng: random.Random) -> Any:
+        """The inputs of this check's probe, drawn from `rng` (the run's seed): plain data."""
         return None
 
     def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:

@@ -1,0 +1,10 @@
+"""The built-in check kinds, each usable from TOML alone (its options documented in README,
+"Check kinds"). An exercise's own kinds live in its assignments/ID.py (grader.authoring)."""
+from grader.kinds.api import Api
+from grader.kinds.base import Kind, ReferenceFailure, Run, Verdict
+from grader.kinds.output import Output
+from grader.kinds.script import Script
+
+BUILTIN: dict[str, Kind] = {kind.name: kind for kind in (Api(), Output(), Script())}
+
+__all__ = ["BUILTIN", "Kind", "ReferenceFailure", "Run", "Verdict"]
