@@ -84,7 +84,7 @@ def each_case(cases: list[Any], got: list[Any], expected: list[Any],
     failures = []
     for case, mine, theirs in zip(cases, got, expected):
         error = mine.error if isinstance(mine, Case) else None
-        failure = (case_error(error.model_dump()) if error is not None else None) or judge(case, mine, theirs)
+        failure = (case_error({"error": error.model_dump()}) if error is not None else None) or judge(case, mine, theirs)
         if failure:
             failures.append(failure)
     if len(got) < len(cases):

@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if args.quiet:
         report = grader.grade(args.path)
+        for problem in report.errors:     # quiet is no table and no progress, never silence on an error
+            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
     else:
         with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=errors, transient=True) as bar:

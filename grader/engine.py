@@ -210,15 +210,10 @@ class Grader:
                     verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
             except ReferenceFailure:
                 raise
-            except (Exception, JudgeTimeout) as error:   # noqa: BLE001
-                if self.judges_reference(spec, check, reference, reply):
-                    # The judge reads the reference's own answers fine: what it tripped over is the student's.
-                    verdicts[check.name] = Verdict("error", 0.0, f"your answers could not be read ({type(error).__name__}: "
-                                                                 f"{str(error)[:200]}): did the code replace what it was handed?")
-                    continue
+            except (Exception, JudgeTimeout) as error:   # noqa: BLE001 - a judge's bug is the grader's, never the student's
                 problem = f"check {check.name!r} could not be judged ({type(error).__name__}: {str(error)[:300]})"
                 self.errors.append(f"{submission.student}/{spec.id}: {problem}")
-                result.status, result.message = "error", f"grader error (not your fault): {problem}"
+                result.status, result.message = "error", f"not graded: grader error (not your fault): {problem}"
                 result.checks, result.score = [], 0.0
                 return result
         for check in spec.checks:
@@ -232,16 +227,6 @@ class Grader:
                                              plot=verdict.plot))
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
-
-    def judges_reference(self, spec: ExerciseSpec, check: CheckSpec, reference: Run, reply: RunReply) -> bool:
-        """Does this check's judge take the reference's answers as the student's without failing?
-        Then a failure on the student's answers is the student's data, not the grader's bug."""
-        try:
-            with judge_time_limit(JUDGE_SECONDS):
-                self.verdict(spec, check, reference, reference, reply)
-            return True
-        except (Exception, JudgeTimeout):  # noqa: BLE001
-            return False
 
     @staticmethod
     def setup_failure(reply: RunReply, setup: Observation | None) -> str | None:
@@ -303,6 +288,8 @@ class Grader:
             to_run = self.reuse(submissions, keys, results)
             if to_run:
                 self.run(reference, to_run, keys, results, progress, early)
+            if target.resolve() == self.reference.resolve():
+                self.reference_disagreements(list(results.values()))
         finally:
             if early is not None:
                 early.close()
@@ -321,6 +308,21 @@ class Grader:
             seconds=round(time.monotonic() - started, 3),
             submissions=[results[i] for i in sorted(results)], errors=self.errors, notices=self.notices,
         )
+
+    def reference_disagreements(self, graded: list[SubmissionResult]) -> None:
+        """Graded as a class of its own, the reference must earn every point: each check it loses
+        is where the reference and the spec (or the instructor's judges) disagree."""
+        for submission in graded:
+            for exercise in submission.exercises:
+                if exercise.status == "missing":
+                    self.errors.append(f"reference: no file for {exercise.exercise} ({exercise.message})")
+                    continue
+                lost = [check for check in exercise.checks if check.score < check.max_score]
+                for check in lost:
+                    self.errors.append(f"reference loses points on {exercise.exercise}.{check.name} "
+                                       f"({check.score:g}/{check.max_score:g}): {check.message[:300]}")
+                if exercise.status != "graded" and not lost:
+                    self.errors.append(f"reference: {exercise.exercise} was not graded: {exercise.message[:300]}")
 
     def prepare_all(self, paths: list[Path], results: dict[int, SubmissionResult]) -> dict[int, Submission]:
         """Unpack, find and stage every submission; missing exercises are results already."""
