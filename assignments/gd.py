@@ -13,12 +13,36 @@ import random
 
 from pydantic import Field
 
-from grader.authoring import (Case, Options, Plot, Session, Smooth, Task, Valley, Verdict, call, check, each_case, fmt,
-                              get, inputs, make, numbers, outcome, plot, probe, ref)
+from grader.authoring import (
+    Case,
+    Options,
+    Plot,
+    Session,
+    Smooth,
+    Task,
+    Valley,
+    Verdict,
+    call,
+    check,
+    each_case,
+    fmt,
+    get,
+    inputs,
+    make,
+    numbers,
+    outcome,
+    plot,
+    probe,
+    ref,
+)
 
 
 class Cases(Options):
     cases: int = Field(6, ge=1, le=50, description="How many functions and points.")
+
+
+class GradientCases(Options):
+    cases: int = Field(4, ge=1, le=50, description="How many functions and points.")
 
 
 class Asked(Case):
@@ -136,8 +160,8 @@ def judge_df(task: Task, got: list[Asked], expected: list[Asked]) -> Verdict:
 
 
 # --- grad -------------------------------------------------------------------------------------------
-@inputs("grad", options=Cases)
-def draw_grad(options: Cases, rng: random.Random) -> dict:
+@inputs("grad", options=GradientCases)
+def draw_grad(options: GradientCases, rng: random.Random) -> dict:
     return {"cases": [dict(smooth_case(rng, i), step=0.01) for i in range(options.cases)]}
 
 

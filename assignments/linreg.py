@@ -8,8 +8,23 @@ import random
 import numpy as np
 from pydantic import Field
 
-from grader.authoring import (Case, Options, Session, Task, Verdict, call, check, each_case, fmt, inputs, make, numbers, outcome,
-                              probe, ref)
+from grader.authoring import (
+    Case,
+    Options,
+    Session,
+    Task,
+    Verdict,
+    call,
+    check,
+    each_case,
+    fmt,
+    inputs,
+    make,
+    numbers,
+    outcome,
+    probe,
+    ref,
+)
 
 
 class Data(Options):

@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from grader.driver import Item  # noqa: E402
 from grader.engine import Grader, Options  # noqa: E402
+from grader.exercises import load_specs  # noqa: E402
 from grader.gpu import driver_loaded  # noqa: E402
 from grader.pool import WorkerPool  # noqa: E402
-from grader.exercises import load_specs  # noqa: E402
 from grader.submissions import Submission, find_files, stage, unpack  # noqa: E402
 from grader.wire import Job  # noqa: E402
 

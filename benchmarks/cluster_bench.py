@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from grader.cluster import ClusterRunner  # noqa: E402
 from grader.engine import Grader, Options  # noqa: E402
-from grader.runners import LocalRunner  # noqa: E402
 from grader.exercises import load_specs  # noqa: E402
+from grader.runners import LocalRunner  # noqa: E402
 from grader.submissions import Submission, find_files, stage  # noqa: E402
 
 

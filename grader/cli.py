@@ -18,11 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader import __version__
 from grader.engine import Grader, Options
+from grader.exercises import load_specs
 from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport
 from grader.safe_text import one_line
-from grader.exercises import load_specs
 from grader.spec import SpecError
 
 PROJECT = Path(__file__).resolve().parent.parent

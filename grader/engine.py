@@ -24,10 +24,10 @@ from typing import Any, Callable, Protocol
 from grader import __version__
 from grader.cache import CacheUnavailable, ResultCache, grader_fingerprint, tree_hash
 from grader.cache import key as cache_key
-from grader.kinds import ReferenceFailure, Run, Verdict
 from grader.driver import Call, Item
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
+from grader.kinds import ReferenceFailure, Run, Verdict
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import CheckSpec, ExerciseSpec

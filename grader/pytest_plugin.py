@@ -17,8 +17,8 @@ import pytest
 
 from grader.cli import PROJECT
 from grader.engine import Grader, Options
-from grader.report import ClassReport
 from grader.exercises import load_specs
+from grader.report import ClassReport
 from grader.spec import ExerciseSpec
 
 SPECS = load_specs(PROJECT / "assignments")

@@ -14,8 +14,9 @@ from conftest import REFERENCE, ROOT, reference_source, write
 from grader.exercises import load_specs
 from grader.spec import SpecError
 
-VARIANTS = Path(__file__).resolve().parent / "exercises"
+CLASS = ROOT / "examples" / "class"
 NEW = ("hill", "linreg", "softmax")
+VARIANTS = {"correct": CLASS / "carol" / "week16", "buggy": CLASS / "bob"}   # another style; the usual bugs
 
 
 def grade(path: Path, *args: str, assignments: Path | None = None, reference: Path | None = None,
@@ -54,7 +55,7 @@ def new_exercises(tmp_path_factory):
     assignments = course(tmp, *NEW)
     folders = {}
     for style in ("correct", "buggy"):
-        folders[style] = {f"{exercise}.py": (VARIANTS / f"{exercise}_{style}.py").read_text() for exercise in NEW}
+        folders[style] = {f"{exercise}.py": (VARIANTS[style] / f"{exercise}.py").read_text() for exercise in NEW}
     write(tmp / "class" / "correct", folders["correct"])
     write(tmp / "class" / "buggy", folders["buggy"])
     reference_run = grade(REFERENCE, "--exercise", "hill", "--exercise", "linreg", "--exercise", "softmax",
@@ -188,7 +189,7 @@ def test_a_judge_that_raises_is_a_grader_error_and_the_exercise_is_not_graded(tm
     code = folder / "linreg.py"
     code.write_text(code.read_text().replace("truth = least_squares(case[\"X\"], case[\"y\"])",
                                              "truth = least_squares(case[\"X\"], case[\"wrong key\"])"))
-    students = write(tmp_path / "class", {"ann/linreg.py": (VARIANTS / "linreg_correct.py").read_text()})
+    students = write(tmp_path / "class", {"ann/linreg.py": (VARIANTS["correct"] / "linreg.py").read_text()})
     done, report = grade(students, assignments=folder)
     assert done.returncode == 3
     [exercise] = report["submissions"][0]["exercises"]

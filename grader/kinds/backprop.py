@@ -28,7 +28,6 @@ from grader.spec import CheckSpec
 from grader.wire import Step
 
 
-
 def target(description: str) -> Any:
     return Field(pattern=r"^(\$?[A-Za-z_]\w*(\.[A-Za-z_]\w*)*|\+|\*)$", description=description)
 
@@ -55,7 +54,8 @@ class BackpropOptions(Options):
     value: str = Field("v", pattern=r"^[A-Za-z_]\w*$", description="The node attribute holding its value.")
     grad: str = Field("g", pattern=r"^[A-Za-z_]\w*$", description="The node attribute holding its gradient.")
     part: Literal["forward", "backward"] = Field("backward", description="What this check credits.")
-    shapes: list[Shape] = Field(default_factory=lambda: list(SHAPES), min_length=1)
+    shapes: list[Shape] = Field(["add", "mul", "square", "shared", "chain", "reused"], min_length=1,
+                                description="The behaviours tested, one graph each.")
 
 
 def evaluate(ops: list[list[Any]], values: list[float]) -> float:
@@ -69,7 +69,7 @@ def differences(ops: list[list[Any]], values: list[float], h: float = 1e-4) -> l
     """∂out/∂vᵢ by central differences at h and 2h, Richardson-combined (exact for these cubics)."""
     grads = []
     for i in range(len(values)):
-        def at(by: float) -> float:
+        def at(by: float, i: int = i) -> float:
             moved = list(values)
             moved[i] += by
             return evaluate(ops, moved)

@@ -146,10 +146,10 @@ class Gradient(CaseKind):
         groups = [evaluations[i:i + 4] for i in range(0, len(evaluations), 4)]
         columns = []
         for group in groups:
-            values = [flat(v) for v in group]
-            if any(v is None for v in values) or len({len(v) for v in values if v is not None}) != 1:
+            values = [found for found in (flat(v) for v in group) if found is not None]
+            if len(values) != 4 or len({len(v) for v in values}) != 1:
                 return None, []
-            up, down, up2, down2 = values            # type: ignore[misc]
+            up, down, up2, down2 = values
             column = []
             for k in range(len(up)):
                 near = (up[k] - down[k]) / (2 * h)
