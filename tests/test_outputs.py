@@ -106,8 +106,10 @@ def test_students_see_visible_checks_only_with_a_count(tmp_path):
     from conftest import ROOT
 
     text = (ROOT / "assignments" / "net.toml").read_text()
-    text = text.replace('name = "backward"\nkind = "net.graphs"', 'name = "backward"\nvisibility = "hidden"\nkind = "net.graphs"')
+    text = text.replace('name = "backward"\nkind = "graphs"', 'name = "backward"\nvisibility = "hidden"\nkind = "graphs"')
+    assert 'visibility = "hidden"' in text
     (spec_dir / "net.toml").write_text(text)
+    (spec_dir / "net.py").write_text((ROOT / "assignments" / "net.py").read_text())
     student = write(tmp_path / "repo", {"net.py": reference_source("net.py").replace("x.g += self.gfx", "x.g = self.gfx")})
     base = [sys.executable, "-m", "grader", str(student), "--assignments", str(spec_dir), "--workers", "1", "--no-cache",
             "--seed", "2", "--gradescope", str(tmp_path / "r.json")]

@@ -9,7 +9,7 @@ from test_fake_submissions import STUDENTS as FAKES
 
 SEEDS = [1, 2, 3, 6, 12]
 EXERCISES = ["gd", "net", "net1", "net2", "autograd0", "autograd1", "autograd2", "autograd2a",
-             "torchGd1", "torchGd2", "torchGd3"]
+             "torchGd1", "torchGd2", "torchGd3", "hill", "linreg", "softmax"]
 REF_GD, REF_NET = reference_source("gd.py"), reference_source("net.py")
 BUGS = {
     # stops while the gradient is still 1e-2: ten times the allowance short of the bottom
@@ -60,6 +60,9 @@ def test_the_known_bugs_lose_points_every_time(scores):
 def test_correct_variants_keep_full_marks_under_every_seed(scores, specs):
     points = {spec.id: spec.max_score for spec in specs}
     for seed in SEEDS:
-        for exercise in ("gd", "net", "net1", "net2", "torchGd1", "torchGd2", "torchGd3"):
+        for exercise in ("gd", "net", "net1", "net2", "torchGd1", "torchGd2", "torchGd3", "hill", "linreg", "softmax"):
             assert scores[seed][("alice", exercise)] == points[exercise], (seed, exercise)
+            if exercise in ("hill", "linreg", "softmax"):
+                assert scores[seed][("carol", exercise)] == points[exercise], (seed, exercise)
+                assert scores[seed][("bob", exercise)] < points[exercise], (seed, exercise)
         assert scores[seed][("central-differences", "gd")] == points["gd"], seed
