@@ -232,7 +232,7 @@ def judge_descent(task: Task, got: list[Asked], expected: list[Asked]) -> Verdic
         allowed = step / 2 * 1.05 + 1e-4
         if any(not math.isfinite(v) or abs(v - m) > allowed for v, m in zip(flat[0], bottom)):
             start = case["p0"]
-            climbed = sum((v - m) ** 2 for v, m in zip(flat[0], bottom)) > sum((s - m) ** 2 for s, m in zip(start, bottom))
+            climbed = sum((v - m) * (v - m) for v, m in zip(flat[0], bottom)) > sum((s - m) * (s - m) for s, m in zip(start, bottom))
             hint = (" — it ended farther from the bottom than it started: step against the gradient (p -= step * g) "
                     "until the gradient is (almost) zero") if climbed else ""
             return (f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "

@@ -46,6 +46,7 @@ ENERGY = re.compile(r"^\s*(\d+)\s*=+>\s*(\S+)")
 FORMS = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "x": lambda x, y: x, "y": lambda x, y: y,
          "one": lambda x, y: 1.0}
 MAX_GATES = 1000            # a net with more gates than this is not the exercise's: no graph is read
+GUESS = 8                   # gates read with the list itself; the course's scripts build 3
 
 # name, number of variables, ops ([op, i, j]; operands count the variables, then each op's output)
 SHAPES = [
@@ -460,14 +461,17 @@ def picture_descent(task: Task, got: DescentOutcome, expected: DescentOutcome) -
 
 
 # --- rerun: the course scripts, run again with their variables moved ---------------------------------
-def same_function(mine: list | None, theirs: list, variables: int) -> bool:
+def same_function(mine: list | None, theirs: list, variables: int, mine_variables: int | None = None) -> bool:
     """Do two graphs over the same variables compute the same output? Checked at a few fixed
-    points, so gates added in another order still agree."""
+    points, so gates added in another order still agree. Variables the student's script made
+    beyond the reference's (an unused one at the end) take values of their own: used, they change
+    the function; unused, they change nothing."""
     if not mine:
         return False
+    extra = [0.9 + 0.37 * i for i in range(max(0, (mine_variables or variables) - variables))]
     for point in ([0.7, -1.3, 2.1, 0.4][:variables], [-0.6, 1.9, -2.2, 1.1][:variables], [1.7, 0.3, -0.8, -1.4][:variables]):
         try:
-            mine_value = evaluate({"values": point, "ops": mine}, point)
+            mine_value = evaluate({"values": point + extra, "ops": mine}, point + extra)
         except (IndexError, TypeError, KeyError, ValueError):
             return False
         if not Tolerance(rtol=1e-9, atol=1e-12).allows(mine_value, evaluate({"values": point, "ops": theirs}, point)):
@@ -475,11 +479,22 @@ def same_function(mine: list | None, theirs: list, variables: int) -> bool:
     return True
 
 
+def gate_steps(i: int) -> list[Step]:
+    """Gate i's x, y and o (their identities) and f(2, 3)."""
+    steps: list[Step] = []
+    for part in ("x", "y", "o"):
+        steps += [Step(get=f"$gates.{i}.{part}", keep=f"gate{i}{part}", convert="none"),
+                  call("!builtins.id", ref(f"gate{i}{part}"))]
+    return [*steps, call(f"$gates.{i}.f", 2.0, 3.0, convert="number")]
+
+
 def read_graph(session: Session, created: int) -> list[list[Any]] | None:
     """The moved run's net (the last receiver of Net.variable) as [op, i, j] per gate, where the
     created variables count first and each gate's output next; None where it is not the course's
     Net (gates in a list, each with x, y, o and f). Which op a gate is, its f says: f(2, 3) is 5
-    for add, 6 for mul. Read with requests of their own: any error or odd answer is no graph."""
+    for add, 6 for mul. One request reads the list and its first GUESS gates (a case each; a
+    gate past the end is an error of its case only), a second the rest of a longer list. Any
+    error or odd answer is no graph."""
     first = [Step(get="$moved_receiver.gates", keep="gates", convert="none"),
              Step(get="!builtins.list", keep="list_type", convert="none"),
              call("!builtins.isinstance", ref("gates"), ref("list_type")),
@@ -487,32 +502,32 @@ def read_graph(session: Session, created: int) -> list[list[Any]] | None:
     for k in range(created):
         first += [Step(get=f"$moved_created.{k}", keep=f"created{k}", convert="none"),
                   call("!builtins.id", ref(f"created{k}"))]
-    reply = session.ask("steps", steps=first)
-    results = reply.results
-    if reply.error is not None or not isinstance(results, list) or len(results) != len(first):
+    reply = session.ask("cases", cases=[first, *(gate_steps(i) for i in range(GUESS))])
+    answers = reply.results if reply.error is None and isinstance(reply.results, list) else []
+    if len(answers) != GUESS + 1 or not all(isinstance(answer, dict) for answer in answers):
+        return None
+    head = answers[0]
+    results = head.get("results")
+    if head.get("error") is not None or not isinstance(results, list) or len(results) != len(first):
         return None
     is_list, count = results[2], results[3]
     if is_list is not True or type(count) is not int or not 0 <= count <= MAX_GATES:
         return None
     created_ids = results[5::2]
-    steps: list[Step] = []
-    for i in range(count):
-        for part in ("x", "y", "o"):
-            steps += [Step(get=f"$gates.{i}.{part}", keep=f"gate{i}{part}", convert="none"),
-                      call("!builtins.id", ref(f"gate{i}{part}"))]
-        steps.append(call(f"$gates.{i}.f", 2.0, 3.0, convert="number"))
-    answers: list[Any] = []
-    if steps:
-        read = session.ask("steps", steps=steps)
-        if read.error is not None or not isinstance(read.results, list) or len(read.results) != len(steps):
-            return None
-        answers = read.results
-    if any(type(identity) is not int for identity in created_ids):
+    gates = [answer.get("results") if answer.get("error") is None else None for answer in answers[1: count + 1]]
+    if count > GUESS:
+        rest = session.ask("cases", cases=[gate_steps(i) for i in range(GUESS, count)])
+        more = rest.results if rest.error is None and isinstance(rest.results, list) else []
+        gates += [answer.get("results") if isinstance(answer, dict) and answer.get("error") is None else None
+                  for answer in more]
+    if len(gates) != count or any(type(identity) is not int for identity in created_ids):
         return None
     index = {identity: position for position, identity in enumerate(created_ids)}
     ops: list[list[Any]] = []
-    for i in range(count):
-        x, y, o, f = answers[7 * i + 1], answers[7 * i + 3], answers[7 * i + 5], answers[7 * i + 6]
+    for gate in gates:
+        if not isinstance(gate, list) or len(gate) != 7:
+            return None
+        x, y, o, f = gate[1], gate[3], gate[5], gate[6]
         kind = {5.0: "add", 6.0: "mul"}.get(f) if type(f) is float else None
         if kind is None or any(type(identity) is not int for identity in (x, y, o)):
             return None
@@ -568,7 +583,7 @@ def judge_rerun(task: Task, got: Rerun, expected: Rerun) -> Verdict:
         return Verdict.failed("the script created no variable with net.variable(...), so the grader "
                               "could not check that it computes its output")
     chosen = task.params["values"][: len(got.variables)]
-    if expected.graph and not same_function(got.graph, expected.graph, len(expected.variables)):
+    if expected.graph and not same_function(got.graph, expected.graph, len(expected.variables), len(got.variables)):
         return Verdict.failed("the script must compute with net's gates: the net it built "
                               + ("has no gates the grader could follow (Net keeps them in net.gates, each with "
                                  "x, y, o and f)" if not got.graph else

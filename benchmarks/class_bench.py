@@ -46,7 +46,7 @@ EXAMPLES = ROOT / "examples" / "class"
 LIGHT = ["alice", "bob", "carol", "dave", "erin.zip", "grace"]   # frank's 30 s endless loop would dominate
 REGRESSION = ["alice", "carol"]
 ORDER = ["gd", "gd1", "gradient", "net", "net1", "net2", "autograd0", "autograd1", "autograd2", "autograd2a",
-         "torchGd1", "torchGd2", "torchGd3", "regression1train", "regression2predict"]
+         "torchGd1", "torchGd2", "torchGd3", "hill", "linreg", "softmax", "regression1train", "regression2predict"]
 RUN_ALL = '''
 import os, runpy, sys
 for path in {files!r}:
@@ -238,10 +238,14 @@ def main() -> int:
     parser.add_argument("--regression", action="store_true", help="students with both regression files")
     parser.add_argument("--rounds", type=int, default=5, help="floor and grading measured alternately this often; the median round is reported")
     parser.add_argument("--skip-fresh", action="store_true", help="skip the fresh-interpreter floor (slow)")
+    parser.add_argument("--exercise", action="append", default=[], metavar="ID",
+                        help="only these exercises (repeatable); the notes' light class: every one but the regression, hill, linreg, softmax")
     args = parser.parse_args()
     specs = load_specs(ROOT / "assignments")
     if not args.regression:
         specs = [spec for spec in specs if not spec.id.startswith("regression")]
+    if args.exercise:
+        specs = [spec for spec in specs if spec.id in args.exercise]
     work = Path(tempfile.mkdtemp(prefix="class-bench-"))
     classroom = work / "class"
     build_class(classroom, args.students, args.regression)

@@ -228,8 +228,9 @@ class Answerer:
                 continue
             entry: dict[str, Any] = {"present": True, "callable": callable(value), "stub": definitions.is_stub(name, value)}
             try:
-                entry["parameters"] = list(inspect.signature(value).parameters)
-            except (TypeError, ValueError):
+                parameters = list(inspect.signature(value).parameters)
+                entry["parameters"] = parameters if all(type(p) is str for p in parameters) else None
+            except Exception:  # noqa: BLE001 - a student's __signature__ may raise anything
                 entry["parameters"] = None
             found[name] = entry
         public = sorted(k for k in self.namespace if isinstance(k, str) and not k.startswith("__"))
@@ -378,9 +379,20 @@ def scrubbed(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def hide_grader() -> None:
+    """Take the grader's modules out of sys.modules before student code runs: a student's
+    `sys.modules["grader.arguments"]` finds nothing to patch, and Landlock keeps the files
+    unreadable, so they cannot be imported again. The objects this child already holds stay
+    reachable to code that walks frames: what the child reports about the student's own run
+    (records of moves) is a claim the judges weigh, never proof."""
+    for name in [name for name in sys.modules if name == "grader" or name.startswith("grader.")]:
+        del sys.modules[name]
+
+
 def serve(job: Job, requests_fd: int, replies_fd: int) -> None:
     """The child's life after the sandbox is up: a request a line in, a reply a line out, until
     the grading side closes the request pipe."""
+    hide_grader()
     incoming = os.fdopen(requests_fd, "r", encoding="utf-8", closefd=True)
     outgoing = os.fdopen(replies_fd, "w", encoding="utf-8", closefd=True)
     answerer = Answerer(job)

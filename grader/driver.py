@@ -207,7 +207,7 @@ class Session:
             except ValidationError:
                 self.rejected += 1
                 continue
-            if not secrets.compare_digest(reply.nonce, request.nonce):
+            if not (reply.nonce.isascii() and secrets.compare_digest(reply.nonce, request.nonce)):
                 self.rejected += 1          # written by student code, not in answer to this request
                 continue
             reply.results = bounded(reply.results)

@@ -210,8 +210,17 @@ class Grader:
                     verdicts[check.name] = self.verdict(spec, check, run, reference, reply)
             except ReferenceFailure:
                 raise
-            except (Exception, JudgeTimeout) as error:   # noqa: BLE001 - a judge's bug is the grader's, never the student's
+            except (Exception, JudgeTimeout) as error:   # noqa: BLE001 - a judge may raise anything
                 problem = f"check {check.name!r} could not be judged ({type(error).__name__}: {str(error)[:300]})"
+                if self.judges_reference(spec, check, reference, reply):
+                    # The judge weighs the reference's own answers fine: what it tripped over is this
+                    # student's data (answers no honest code gives). The check fails, and the instructor
+                    # hears of the judge that should have said why; a grader error here would be a way out of a zero.
+                    self.notices.append(f"{submission.student}/{spec.id}: {problem} on this student's answers only "
+                                        "(it judges the reference's): the check failed; make the judge refuse such answers itself")
+                    verdicts[check.name] = Verdict("failed", 0.0, f"your answers could not be judged ({type(error).__name__}): "
+                                                                  "they are not what the exercise's functions return")
+                    continue
                 self.errors.append(f"{submission.student}/{spec.id}: {problem}")
                 result.status, result.message = "error", f"not graded: grader error (not your fault): {problem}"
                 result.checks, result.score = [], 0.0
@@ -227,6 +236,15 @@ class Grader:
                                              plot=verdict.plot))
         result.score = round(sum(check.score for check in result.checks), 6)
         return result
+
+    def judges_reference(self, spec: ExerciseSpec, check: CheckSpec, reference: Run, reply: RunReply) -> bool:
+        """Does this check's judge take the reference's answers as a student's without raising?"""
+        try:
+            with judge_time_limit(JUDGE_SECONDS):
+                self.verdict(spec, check, reference, reference, reply)
+            return True
+        except (Exception, JudgeTimeout):  # noqa: BLE001
+            return False
 
     @staticmethod
     def setup_failure(reply: RunReply, setup: Observation | None) -> str | None:

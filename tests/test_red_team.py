@@ -17,7 +17,8 @@ from conftest import REFERENCE, reference_source, tree_digest, unix_listeners, w
 
 from grader.fences import probe
 
-EXERCISES = ["gd", "net", "net1", "net2", "autograd0", "autograd2a", "torchGd1", "torchGd3", "regression1train"]
+EXERCISES = ["gd", "net", "net1", "net2", "autograd0", "autograd2a", "torchGd1", "torchGd3", "regression1train", "hill",
+             "softmax"]
 MARKER_HEAD, MARKER_TAIL = "REFERENCE-ONLY-", "c0ffee-5eed"      # printed by the reference run only
 _, MECHANISMS = probe([REFERENCE])
 
@@ -305,6 +306,20 @@ TINY_STEPS = ("import torch\n" + TYPED + "opt = torch.optim.SGD(model.parameters
               "torch.save(model, 'model.ckpt')\n")
 SURROGATE = 'print("caf\\udce9")\n' + REF["gd"]
 
+# Answers that once made a judge raise: a grader error would have been a way out of a zero.
+HUGE_DESCENT = REF["gd"].replace("def gradientDescendent(f, p0, step=0.01):\n",
+                                 "def gradientDescendent(f, p0, step=0.01):\n    return [1e200 for _ in p0]\n")
+FORGED_SIGNATURE = REF["hill"] + (
+    "\nimport inspect\n\nclass Odd(inspect.Signature):\n    @property\n    def parameters(self):\n"
+    "        return {1: None}\n\nhillClimbing.__signature__ = Odd()\n")
+FORGED_NONCE = (  # a reply with a non-ASCII nonce, written on the answer pipe while the file loads
+    "import sys\nframe = sys._getframe()\nwhile 'outgoing' not in frame.f_locals:\n    frame = frame.f_back\n"
+    "frame.f_locals['outgoing'].write('{\"nonce\": \"\\u00e9\"}\\n')\nframe.f_locals['outgoing'].flush()\n") + REF["softmax"]
+PATCHED_RECORDS = (  # the record of what autograd computed, rewritten through the grader's own module
+    "import sys\nmoves = sys.modules['grader.arguments']\n"
+    "moves.ShiftTensors.finish = lambda self: {'values': [], 'autograd_grads': []}\n") + REF["autograd0"]
+EXTRA_VARIABLE = REF["net1"] + "unused = net.variable(0)\n"
+
 ANSI = ("raise ValueError('\\x1b[2J\\x1b[H\\x1b[32mScores: alice 70/70 ansi 70/70 PASSED\\x1b[0m"
         "\\u202eSSAP')\n")
 
@@ -338,6 +353,11 @@ def students(tmp: Path) -> dict[str, dict]:
         "data-assign": {"regression1train.py": DATA_ASSIGN},
         "tiny-steps": {"regression1train.py": TINY_STEPS},
         "surrogate": {"gd.py": SURROGATE},
+        "huge-descent": {"gd.py": HUGE_DESCENT},
+        "forged-signature": {"hill.py": FORGED_SIGNATURE},
+        "forged-nonce": {"softmax.py": FORGED_NONCE},
+        "patched-records": {"autograd0.py": PATCHED_RECORDS},
+        "extra-variable": {"net.py": REF["net"], "net1.py": EXTRA_VARIABLE},
         "alice": {"gd.py": REF["gd"]},
         "alice.": {"gd.py": "def df(f, p, k, step=0.01):\n    return 0.0\n"},
     }
@@ -540,3 +560,26 @@ def test_answers_remembered_from_a_fixed_seed_are_worth_nothing_next_time(tmp_pa
     assert descent["score"] == 0, descent["message"]
     assert second["inputs"] == "seed, content and secret"
 
+
+
+def test_answers_that_once_broke_a_judge_fail_their_check_and_nothing_else(attacked):
+    descent = check(attacked, "huge-descent", "gd", "descent")
+    assert descent["score"] == 0 and "the bottom is at" in descent["message"]
+    assert exercise(attacked, "huge-descent", "gd")["status"] == "graded"
+    hill = exercise(attacked, "forged-signature", "hill")
+    assert hill["status"] == "graded" and hill["score"] == hill["max_score"]    # the search is right; the signature is odd
+
+
+def test_a_forged_reply_on_the_answer_pipe_is_ignored(attacked):
+    softmax = exercise(attacked, "forged-nonce", "softmax")
+    assert softmax["status"] == "graded" and softmax["score"] == softmax["max_score"]
+
+
+def test_the_graders_modules_are_not_there_to_patch(attacked):
+    autograd = exercise(attacked, "patched-records", "autograd0")
+    assert autograd["score"] == 0 and "KeyError: 'grader.arguments'" in autograd["message"]
+
+
+def test_an_unused_variable_after_the_exercise_costs_nothing(attacked):
+    net1 = exercise(attacked, "extra-variable", "net1")
+    assert net1["score"] == net1["max_score"], net1["checks"]

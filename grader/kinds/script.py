@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from grader.compare import compare, fmt, numbers
-from grader.driver import Session
+from grader.driver import Session, StudentError
 from grader.kinds.base import Kind, Options, ReferenceFailure, Verdict
 from grader.report import Plot
 from grader.spec import CheckSpec
@@ -60,8 +60,12 @@ class Script(Kind):
     def ask(self, session: Session, params: Any) -> Any:
         """Everything was seen while the file loaded; nothing more is asked."""
         shifted = session.load_records.get("shift_tensors") or {}
-        return {"values": shifted.get("values") or [], "autograd_grads": shifted.get("autograd_grads") or [],
-                "recorded": session.load_records.get("record_calls") or []}
+        values, grads = shifted.get("values") or [], shifted.get("autograd_grads") or []
+        recorded = session.load_records.get("record_calls") or []
+        if not (isinstance(values, list) and isinstance(grads, list) and isinstance(recorded, list)
+                and all(isinstance(v, (int, float)) for v in recorded)):
+            raise StudentError.of("MalformedAnswer", "the record of the script's variables is not the grader's")
+        return {"values": values, "autograd_grads": grads, "recorded": recorded}
 
     def judge(self, check: CheckSpec, params: Any, got: Any, expected: Any) -> Verdict:
         theirs = flat(expected["values"])
