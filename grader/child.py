@@ -32,6 +32,7 @@ from grader.plain import Unconvertible, number, to_plain
 from grader.wire import ErrorInfo, Job, Request
 
 MODULES = ("builtins", "math", "operator", "torch", "numpy")     # the only modules a `!name` target may start from
+GRADER_MODULES: list[str] = []      # the grader's modules, listed by the worker before it forks (see hide_grader)
 
 
 class CallTimeout(BaseException):
@@ -379,20 +380,22 @@ def scrubbed(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def hide_grader() -> None:
+def hide_grader() -> dict[str, ModuleType]:
     """Take the grader's modules out of sys.modules before student code runs: a student's
     `sys.modules["grader.arguments"]` finds nothing to patch, and Landlock keeps the files
-    unreadable, so they cannot be imported again. The objects this child already holds stay
+    unreadable, so they cannot be imported again. Their names were listed by the worker before
+    the fork (scanning sys.modules here would copy the pages its thousands of keys sit on), and
+    the modules are returned to be held (freed, their objects' pages would be copied too). The
+    objects this child already holds stay
     reachable to code that walks frames: what the child reports about the student's own run
     (records of moves) is a claim the judges weigh, never proof."""
-    for name in [name for name in sys.modules if name == "grader" or name.startswith("grader.")]:
-        del sys.modules[name]
+    return {name: sys.modules.pop(name) for name in GRADER_MODULES if name in sys.modules}
 
 
 def serve(job: Job, requests_fd: int, replies_fd: int) -> None:
     """The child's life after the sandbox is up: a request a line in, a reply a line out, until
     the grading side closes the request pipe."""
-    hide_grader()
+    hidden = hide_grader()       # noqa: F841 - held for the child's life
     incoming = os.fdopen(requests_fd, "r", encoding="utf-8", closefd=True)
     outgoing = os.fdopen(replies_fd, "w", encoding="utf-8", closefd=True)
     answerer = Answerer(job)

@@ -364,7 +364,8 @@ class Grader:
         return submissions
 
     def cache_keys(self, reference: Submission, submissions: dict[int, Submission]) -> dict[tuple[int, str], str]:
-        """What each result depends on: content, spec, reference, grader version, seed, device, limits."""
+        """What each result depends on: content, spec and the instructor's files its kinds come from,
+        reference, grader version, seed, device, limits."""
         if self.cache is None:
             return {}
         common = (tree_hash(reference.folder()), grader_fingerprint(), self.seed, self.options.device, self.options.timeout)
@@ -374,7 +375,7 @@ class Grader:
             for spec in self.specs:
                 if spec.id in submission.files:
                     inputs = [self.params[(spec.id, check.name)] for check in spec.checks]   # however they were drawn
-                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), inputs, *common)
+                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), spec.code, inputs, *common)
         return keys
 
     def reuse(self, submissions: dict[int, Submission], keys: dict[tuple[int, str], str],

@@ -78,3 +78,22 @@ def test_results_of_other_grader_code_are_not_reused(classroom, gd_only, tmp_pat
     grade(classroom, gd_only, cache=cache)
     monkeypatch.setattr(engine, "grader_fingerprint", lambda: "0.1.0+patched-probes")
     assert cached(grade(classroom, gd_only, cache=cache)) == {"ann": False, "ben": False}
+
+
+def test_results_judged_by_another_version_of_the_instructors_file_are_not_reused(classroom, tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    from grader.exercises import load_specs
+
+    assignments = tmp_path / "assignments"
+    assignments.mkdir()
+    for name in ("gd.toml", "gd.py"):
+        shutil.copy(ROOT / "assignments" / name, assignments / name)
+    cache = tmp_path / "cache.sqlite"
+    grade(classroom, load_specs(assignments), cache=cache)
+    assert cached(grade(classroom, load_specs(assignments), cache=cache)) == {"ann": True, "ben": True}
+    code = assignments / "gd.py"
+    code.write_text(code.read_text() + "\n# the instructor changed a judge\n")
+    assert cached(grade(classroom, load_specs(assignments), cache=cache)) == {"ann": False, "ben": False}
