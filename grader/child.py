@@ -179,6 +179,10 @@ class Answerer:
             with self.moves(request, records):
                 spec.loader.exec_module(module)
             self.namespace, self.module = vars(module), module
+        if request.names:           # the api, looked up with the load: one round trip less
+            found: list[Any] = []
+            self.do_api(request, found, records)
+            records.values["api"] = found[0]
 
     def do_run(self, request: Request, results: list, records: arguments.Records) -> None:
         """Run the file again as a script, in a fresh namespace, with the request's moves."""

@@ -268,9 +268,12 @@ def outcome(answer: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 class Probe(Protocol):
-    """What the driver needs of a check kind: what to move while the file loads, and what to ask."""
+    """What the driver needs of a check kind: what to move while the file loads, which names to
+    look up with it, and what to ask."""
 
     def moves(self, params: Any) -> list[Move]: ...
+
+    def names(self, params: Any) -> list[str]: ...
 
     def ask(self, session: Session, params: Any) -> Any: ...
 
@@ -289,13 +292,15 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
     if setup.error is not None:
         return observations, 0
     moves: dict[str, Move] = {}      # one of each kind: two probes asking for the same move share it
+    names: list[str] = []            # looked up with the load (the api's)
     for call_ in item.calls:
         for move in probes[call_.probe].moves(call_.params):
             moves.setdefault(move.kind, move)
+        names += [name for name in probes[call_.probe].names(call_.params) if name not in names]
     phase = "run" if job.kind == "script" else "import"
     session.check_deadline = session.deadline - 0.5     # the child's own timer speaks first
     try:
-        load = session.ask("load", moves=list(moves.values()))
+        load = session.ask("load", moves=list(moves.values()), names=names)
     except (ChildGone, CheckTimeout):
         return observations, session.rejected
     observations["__load__"] = Observation(check="__load__", phase=phase, error=load.error, output=load.output,

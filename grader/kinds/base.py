@@ -83,6 +83,10 @@ class Kind:
         """The probe: ask the child through `session`, return plain data made of its answers."""
         raise NotImplementedError
 
+    def names(self, params: Any) -> list[str]:
+        """Names whose presence and signature the load request should look up (the api's)."""
+        return []
+
     def tolerance(self, check: CheckSpec) -> Tolerance:
         return Tolerance(check.rtol if check.rtol is not None else self.rtol,
                          check.atol if check.atol is not None else self.atol)
