@@ -94,7 +94,7 @@ def make_classroom_files(what: str, argv: list[str]) -> int:
     try:
         specs = [s for s in load_specs(args.assignments) if not args.exercise or s.id in args.exercise]
     except SpecError as error:
-        Console(stderr=True).print(f"[red]grade: invalid assignment spec: {error}[/red]")
+        Console(stderr=True).print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
         return 2
     if args.out.exists() and any(args.out.iterdir()):
         Console(stderr=True).print(f"[red]grade: {args.out} is not empty; choose a new folder[/red]")
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         specs = load_specs(args.assignments)
     except SpecError as error:
-        errors.print(f"[red]grade: invalid assignment spec: {error}[/red]")
+        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
         return 2
     unknown = sorted(set(args.exercise) - {spec.id for spec in specs})
     if unknown:
@@ -156,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(seed=args.seed, workers=args.workers, timeout=args.timeout, device=device,
                       mode=args.mode, exercises=args.exercise, cache=cache_file(args),
                       cluster=args.cluster, secret=secret)
-    grader = Grader(specs, args.reference, options)
+    try:
+        grader = Grader(specs, args.reference, options)
+    except SpecError as error:
+        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
+        return 2
     isolation = grader.isolation
     if LEVELS.index(isolation.level) < LEVELS.index(args.require_isolation):
         errors.print(f"[red]grade: isolation here is {isolation.level!r}, below the required {args.require_isolation!r}.[/red]")

@@ -30,7 +30,7 @@ from grader.fences import probe as probe_fences
 from grader.kinds import ReferenceFailure, Run, Verdict
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
-from grader.spec import CheckSpec, ExerciseSpec
+from grader.spec import CheckSpec, ExerciseSpec, SpecError
 from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
 from grader.wire import Job, Observation, RunReply
 
@@ -120,8 +120,16 @@ class Grader:
         self.cache = self.open_cache()
 
     def draw_inputs(self, seed: int) -> None:
-        self.params = {(spec.id, check.name): spec.kinds[check.name].inputs(check, random.Random(f"{seed}:{spec.id}:{check.name}"))
-                       for spec in self.specs for check in spec.checks}
+        self.params = {}
+        for spec in self.specs:
+            for check in spec.checks:
+                try:
+                    self.params[(spec.id, check.name)] = spec.kinds[check.name].inputs(
+                        check, random.Random(f"{seed}:{spec.id}:{check.name}"))
+                except Exception as error:  # noqa: BLE001 - an instructor's @inputs may raise anything
+                    where = getattr(spec.kinds[check.name], "where", f"assignments/{spec.id}.toml")
+                    raise SpecError(f"{where}: the inputs of {spec.id}'s check {check.name!r} could not be drawn "
+                                    f"({type(error).__name__}: {error})") from None
 
     @property
     def isolation(self) -> Isolation:

@@ -195,3 +195,14 @@ def test_a_judge_that_raises_is_a_grader_error_and_the_exercise_is_not_graded(tm
     [exercise] = report["submissions"][0]["exercises"]
     assert exercise["status"] == "error" and "not graded" in exercise["message"]
     assert any("could not be judged" in error and "KeyError" in error for error in report["errors"])
+
+
+def test_inputs_that_cannot_be_drawn_are_refused_before_any_grading(tmp_path):
+    folder = course(tmp_path, "linreg")
+    code = folder / "linreg.py"
+    code.write_text(code.read_text().replace("    cases = []\n", "    cases = []\n    raise ValueError('no data today')\n", 1))
+    done = subprocess.run([sys.executable, "-m", "grader", str(REFERENCE), "--assignments", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    said = "".join(done.stderr.split())       # rich wraps long lines, even inside a path
+    assert done.returncode == 2
+    assert "linreg.py:theinputsoflinreg'scheck'fit'couldnotbedrawn(ValueError:nodatatoday)" in said
