@@ -88,6 +88,10 @@ def build(description: dict[str, Any], records: Records) -> Any:
     if kind == "smooth":
         a, b, c, d = description["a"], description["b"], description["c"], description["d"]
         return _recorded(lambda p: smooth_value(a, b, c, d, p), records, record, float)
+    if kind == "field":       # a vector field: one smooth function per component
+        parts = [(c["a"], c["b"], c["c"], c["d"]) for c in description["components"]]
+        return _recorded(lambda p: [smooth_value(a, b, c, d, p) for a, b, c, d in parts], records, record,
+                         lambda value: float(value[0]))
     if kind == "valley":
         a, m, c = description["a"], description["m"], description["c"]
         return _recorded(lambda p: valley_value(a, m, c, p), records, record, float)

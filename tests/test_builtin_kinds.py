@@ -1,6 +1,7 @@
 """The TOML-only kinds on exercises the course never had: a micrograd-style Value and the notes'
 Net through one `backprop` kind, a training function through `fit`, a hand-written derivative
-through `gradient`; each written as an instructor would, in a spec and a reference file."""
+through `gradient`, the divergence of a random vector field through `call`; each written as an
+instructor would, in a spec and a reference file."""
 import shutil
 from pathlib import Path
 
@@ -17,20 +18,24 @@ def graded(tmp_path_factory):
     assignments, reference = tmp / "assignments", tmp / "reference"
     assignments.mkdir()
     reference.mkdir()
-    for name in ("value", "trainer", "derivative"):
+    for name in ("value", "trainer", "derivative", "vecops"):
         shutil.copy(KINDS / f"{name}.toml", assignments)
         shutil.copy(KINDS / f"{name}.py", reference)
     shutil.copy(KINDS / "netbp.toml", assignments / "net.toml")
     (reference / "net.py").write_text(reference_source("net.py"))
-    value, trainer, derivative = ((KINDS / f"{name}.py").read_text() for name in ("value", "trainer", "derivative"))
+    value, trainer, derivative, vecops = ((KINDS / f"{name}.py").read_text()
+                                          for name in ("value", "trainer", "derivative", "vecops"))
     students = write(tmp / "class", {
         "right/value.py": value, "right/trainer.py": trainer.replace("optimizer.zero_grad()", "model.zero_grad()"),
         "right/derivative.py": "def cubic_prime(x):\n    return [(3 * v - 2) * v + 1 for v in x]\n",
         "right/net.py": reference_source("net.py"),
+        "right/vecops.py": "def div(F, p, h=1e-6):\n    return sum((F([*p[:i], p[i] + h, *p[i + 1:]])[i] - F(p)[i]) / h"
+                           " for i in range(len(p)))\n",
         "wrong/value.py": value.replace("+=", "="),
         "wrong/trainer.py": trainer.replace("        optimizer.zero_grad()\n", ""),
         "wrong/derivative.py": derivative.replace("- 2 * v", "+ 2 * v"),
         "wrong/net.py": reference_source("net.py").replace("+=", "="),
+        "wrong/vecops.py": vecops.replace("F(up)[i] - F(down)[i]", "F(up)[0] - F(down)[0]"),
     })
     return grade(reference, reference=reference, assignments=assignments), grade(students, reference=reference,
                                                                                  assignments=assignments)
@@ -56,3 +61,4 @@ def test_right_answers_pass_and_the_usual_bugs_are_caught_and_named(graded):
     assert "central differences" in said["net"]
     assert "zero_grad" in said["trainer"] or "another path" in said["trainer"]
     assert "the reference's derivative" in said["derivative"]
+    assert "div(a test function" in said["vecops"]

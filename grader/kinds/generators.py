@@ -102,6 +102,20 @@ class Function(Generator):
         return {"make": dict(value, kind=self.type)}
 
 
+class VectorField(Generator):
+    """A vector field of `dims` components, each a smooth function of the point (as above): the
+    child gets a callable returning a list; its derivatives stay with the judge."""
+
+    type: Literal["field"]
+    dims: int = Field(3, ge=2, le=3)
+
+    def draw(self, rng: random.Random) -> Any:
+        return {"components": [Function(type="smooth", dims=self.dims).draw(rng) for _ in range(self.dims)]}
+
+    def describe(self, value: Any) -> Any:
+        return {"make": dict(value, kind="field")}
+
+
 class Start(Generator):
     """A starting point near (`near` names the valley argument) but away from a valley's bottom.
     Which side of the bottom it starts on is fixed by the case's index (case i starts below in
@@ -126,7 +140,7 @@ class Literal_(Generator):
     value: JsonValue
 
 
-Argument = Annotated[Union[Scalar, Integer, Array, Function, Start, Literal_], Field(discriminator="type")]
+Argument = Annotated[Union[Scalar, Integer, Array, Function, VectorField, Start, Literal_], Field(discriminator="type")]
 
 
 def draw_case(args: list[Argument], rng: random.Random, index: int = 0) -> list[Any]:
