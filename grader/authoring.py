@@ -40,6 +40,7 @@ from typing import Any, Callable, ClassVar
 from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
 
 from grader.compare import Difference, Tolerance, compare, fmt, numbers
+from grader.differences import central_difference, richardson
 from grader.driver import Session, StudentError, call, get, make, outcome, ref
 from grader.kinds.base import Kind, Options, ReferenceFailure, Verdict, case_error, fraction_verdict
 from grader.kinds.output import parse_line
@@ -50,9 +51,9 @@ from grader.wire import ErrorInfo, FileOp, Move, Step
 
 __all__ = [
     "Case", "Difference", "ErrorInfo", "FileOp", "Move", "Options", "Plot", "ReferenceFailure", "Series", "Session",
-    "Smooth", "Step", "StudentError", "Task", "Tolerance", "Valley", "Verdict", "call", "case_error", "check",
-    "compare", "each_case", "fmt", "fraction_verdict", "get", "inputs", "make", "numbers", "outcome", "parse_line",
-    "plot", "probe", "ref",
+    "Smooth", "Step", "StudentError", "Task", "Tolerance", "Valley", "Verdict", "call", "case_error", "central_difference",
+    "check", "compare", "each_case", "fmt", "fraction_verdict", "get", "inputs", "make", "numbers", "outcome",
+    "parse_line", "plot", "probe", "ref", "richardson",
 ]
 
 

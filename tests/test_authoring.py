@@ -72,3 +72,19 @@ def test_an_outcome_that_does_not_fit_the_probes_model_is_refused():
     params = drawn(kind, check)
     with pytest.raises(ValueError):
         kind.judge(check, params, [{"value": 1.0, "surprise": True}], [{"value": 1.0}])
+
+
+def test_central_differences_come_with_a_bound_that_holds_and_catches_a_wrong_formula():
+    import math
+
+    from grader.authoring import central_difference
+
+    def f(p: list[float]) -> float:
+        return math.sin(p[0]) * p[1] ** 3 + math.exp(p[0] / 3)
+
+    exact = [math.cos(0.3) * 1.2 ** 3 + math.exp(0.1) / 3, math.sin(0.3) * 3 * 1.2 ** 2]
+    for k in range(2):
+        estimate, bound = central_difference(f, [0.3, 1.2], k)
+        assert abs(estimate - exact[k]) <= bound < 1e-6
+        forward = (f([0.3 + 1e-4 * (k == 0), 1.2 + 1e-4 * (k == 1)]) - f([0.3, 1.2])) / 1e-4
+        assert abs(forward - estimate) > bound        # a forward difference is not the truth at this bound

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from grader.compare import Tolerance, compare, fmt
+from grader.differences import central_difference
 from grader.driver import Session, call, get, ref
 from grader.kinds.base import CaseKind, Options
 from grader.spec import CheckSpec
@@ -67,16 +68,7 @@ def evaluate(ops: list[list[Any]], values: list[float]) -> float:
 
 def differences(ops: list[list[Any]], values: list[float], h: float = 1e-4) -> list[float]:
     """∂out/∂vᵢ by central differences at h and 2h, Richardson-combined (exact for these cubics)."""
-    grads = []
-    for i in range(len(values)):
-        def at(by: float, i: int = i) -> float:
-            moved = list(values)
-            moved[i] += by
-            return evaluate(ops, moved)
-        near = (at(h) - at(-h)) / (2 * h)
-        far = (at(2 * h) - at(-2 * h)) / (4 * h)
-        grads.append((4 * near - far) / 3)
-    return grads
+    return [central_difference(lambda point: evaluate(ops, point), values, i, h)[0] for i in range(len(values))]
 
 
 def overwritten(ops: list[list[Any]], values: list[float]) -> list[float]:

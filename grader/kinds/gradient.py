@@ -19,12 +19,11 @@ from typing import Any
 from pydantic import Field
 
 from grader.compare import fmt, numbers
+from grader.differences import richardson
 from grader.driver import Session, call, make, outcome, ref
 from grader.kinds.base import CaseKind, Options, ReferenceFailure
 from grader.kinds.generators import Argument, Array, Scalar, draw_case
 from grader.spec import CheckSpec
-
-EPSILON = 2.2e-16
 
 
 class GradientOptions(Options):
@@ -150,13 +149,7 @@ class Gradient(CaseKind):
             if len(values) != 4 or len({len(v) for v in values}) != 1:
                 return None, []
             up, down, up2, down2 = values
-            column = []
-            for k in range(len(up)):
-                near = (up[k] - down[k]) / (2 * h)
-                far = (up2[k] - down2[k]) / (4 * h)
-                rounding = 4 * EPSILON * (max(abs(up[k]), abs(down[k])) + 1) / h
-                column.append(((4 * near - far) / 3, 10 * (abs(near - far) / 3 + rounding)))
-            columns.append(column)
+            columns.append([richardson(up[k], down[k], up2[k], down2[k], h) for k in range(len(up))])
         if not columns:
             return None, []
         outputs = len(columns[0])
