@@ -14,9 +14,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from grader.compare import compare, fmt, numbers
-from grader.driver import Session, call, get, make, outcome, ref
+from grader.driver import Session, call, get, outcome
 from grader.kinds.base import CaseKind, Options
-from grader.kinds.generators import Argument, Array, Start, described, draw_case
+from grader.kinds.generators import Argument, Array, Start, draw_case, handed
 from grader.spec import CheckSpec
 from grader.testfunctions import Valley
 from grader.wire import Step
@@ -59,21 +59,13 @@ class Call(CaseKind):
         """All cases in one request: make the arguments, call, and read the made ones back."""
         options = CallOptions.model_validate(params["options"])
         before, target = target_steps(options.function)
+        read_back = [get(f"$a{index}") for index in data_arguments(options)] if options.unchanged else []
         cases, positions = [], []
         for case in params["cases"]:
-            steps, plain = list(before), []
-            for index, arg in enumerate(described(options.args, case["args"])):
-                if isinstance(arg, dict) and "make" in arg:
-                    steps.append(make(f"a{index}", arg["make"]))
-                    plain.append(ref(f"a{index}"))
-                else:
-                    plain.append(arg)
-            made = data_arguments(options)
+            made, plain = handed(options.args, case["args"], "a")
+            steps = [*before, *made]
             positions.append(len(steps))
-            steps.append(call(target, *plain))
-            if options.unchanged:
-                steps += [get(f"$a{index}") for index in made]
-            cases.append(steps)
+            cases.append([*steps, call(target, *plain), *read_back])
         answers, _ = session.cases(cases)
         results = []
         for answer, at in zip(answers, positions):

@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from grader.driver import make, ref
+from grader.wire import Step
+
 Form = Literal["list", "array", "tensor"]
 Dtype = Literal["float32", "float64"]
 
@@ -158,6 +161,17 @@ def draw_case(args: list[Argument], rng: random.Random, index: int = 0) -> list[
     return values
 
 
-def described(args: list[Argument], values: list[Any]) -> list[Any]:
-    """The case's arguments as the child is handed them."""
-    return [generator.describe(value) for generator, value in zip(args, values)]
+def handed(args: list[Argument], values: list[Any], prefix: str) -> tuple[list[Step], list[Any]]:
+    """The case's arguments as the child is handed them: steps that make the values built there
+    (kept as prefix0, prefix1, …), and the call's arguments (a reference to each made value, the
+    plain ones as they are)."""
+    steps: list[Step] = []
+    plain: list[Any] = []
+    for index, (generator, value) in enumerate(zip(args, values)):
+        description = generator.describe(value)
+        if isinstance(description, dict) and "make" in description:
+            steps.append(make(f"{prefix}{index}", description["make"]))
+            plain.append(ref(f"{prefix}{index}"))
+        else:
+            plain.append(description)
+    return steps, plain

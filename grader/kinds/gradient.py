@@ -20,9 +20,9 @@ from pydantic import Field
 
 from grader.compare import fmt, numbers
 from grader.differences import richardson
-from grader.driver import Session, call, make, outcome, ref
+from grader.driver import Session, call, outcome
 from grader.kinds.base import CaseKind, Options, ReferenceFailure
-from grader.kinds.generators import Argument, Array, Scalar, draw_case
+from grader.kinds.generators import Argument, Array, Scalar, draw_case, handed
 from grader.spec import CheckSpec
 
 
@@ -79,19 +79,7 @@ class Gradient(CaseKind):
         h, cases = options.step, []
         for case in params["cases"]:
             args = case["args"]
-
-            def handed(values: list[Any], prefix: str) -> tuple[list, list]:
-                steps, plain = [], []
-                for index, (generator, value) in enumerate(zip(options.args, values)):
-                    description = generator.describe(value)
-                    if isinstance(description, dict) and "make" in description:
-                        steps.append(make(f"{prefix}{index}", description["make"]))
-                        plain.append(ref(f"{prefix}{index}"))
-                    else:
-                        plain.append(description)
-                return steps, plain
-
-            steps, plain = handed(args, "a")
+            steps, plain = handed(options.args, args, "a")
             cases.append([*steps, call(options.function, *plain)])
             evaluations: list = []       # a case of its own: the student's `of` failing is another check's business
             if options.of:
@@ -99,7 +87,7 @@ class Gradient(CaseKind):
                     for by in (h, -h, 2 * h, -2 * h):
                         shifted = list(args)
                         shifted[options.wrt] = moved(args[options.wrt], where, by)
-                        made, arguments = handed(shifted, "m")
+                        made, arguments = handed(options.args, shifted, "m")
                         evaluations += [*made, call(options.of, *arguments)]
             cases.append(evaluations)
         answers, _ = session.cases(cases)
