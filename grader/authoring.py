@@ -184,7 +184,6 @@ class Declared(Kind):
         if parts.judge is None:
             raise ValueError(f"kind {parts.name!r} has no @check judge")
         self.parts, self.where = parts, where
-        self.kind_name = parts.name
         self.Options = parts.options          # type: ignore[misc]  # per-instance model
         self.rtol, self.atol = parts.rtol, parts.atol   # type: ignore[misc]
         self.asks = parts.probe is not None    # type: ignore[misc]

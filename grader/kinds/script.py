@@ -84,7 +84,7 @@ class Script(Kind):
                                   "(the grader moved the script's starting values)")
         if not self.options(check).gradients:
             return Verdict.passed()
-        truth = [g for g in self.gradients(expected["autograd_grads"], theirs[1])]
+        truth = self.gradients(expected["autograd_grads"], theirs[1])
         if any(math.isnan(g) for g in truth):
             raise ReferenceFailure("autograd computed no gradient for the reference's variables")
         computed = got["autograd_grads"]
