@@ -197,21 +197,52 @@ class Valleys(Options):
     cases: int = Field(2, ge=1, le=10, description="How many valleys (one already tells a wrong descent).")
 
 
+STOP = 1e-5            # the course's stopping test: |grad| < 0.00001
+H = 0.01               # the step of the course's grad(f, p, step=0.01), which the descent calls
+NEAR = 6e-5            # how far from where its quotient vanishes a walk that stops at STOP may end (see draw_descent)
+
+
 @inputs("descent", options=Valleys)
 def draw_descent(options: Valleys, rng: random.Random) -> dict:
-    """Valleys Σ aᵢ(pᵢ-mᵢ)² + c Σ sin(pᵢ). One coordinate is always shallow (aᵢ ≤ 0.35) and the
-    walk always starts above the bottom: a walk that stops while the gradient is still 1e-2
-    ends 0.006 or more beyond the allowance, under every seed, and one that stops a little early
-    or late does so on the same side every time."""
+    """Valleys Σ aᵢ(pᵢ-mᵢ)² + c Σ sin(pᵢ), the same shape under every seed. Along each coordinate
+    the curvature 2aᵢ + c·cos pᵢ lies in [0.45, 0.85] for the shallow one (a₀ in [0.3, 0.35],
+    |c| ≤ 0.15) and above 2.05 for the steep ones: a walk that stops at |grad| < 1e-5 ends within
+    1e-5 / 0.45 = 2.2e-5 (3.8e-5 for the largest component below 1e-5) of where its quotient
+    vanishes, one that stops ten times earlier at least 0.99e-4 / 0.85 = 1.16e-4 away, on the
+    side it came from; and a step of 1 instead of `step` (a rate forgotten) overshoots the steep
+    coordinates more every time. The walk always starts above the bottom."""
     cases = []
     for i in range(options.cases):
         dims = 2 + i % 2
-        a = [rng.uniform(0.25, 0.35)] + [rng.uniform(0.8, 1.5) for _ in range(dims - 1)]
+        a = [rng.uniform(0.3, 0.35)] + [rng.uniform(1.1, 1.5) for _ in range(dims - 1)]
         m = [round(rng.uniform(-2, 2), 6) for _ in range(dims)]
         p0 = [round(v + rng.uniform(1, 2), 6) for v in m]   # always from above: the side is part of the case
-        cases.append({"function": {"a": a, "m": m, "c": round(rng.choice([-1, 1]) * rng.uniform(0.1, 0.2), 6)},
+        cases.append({"function": {"a": a, "m": m, "c": round(rng.choice([-1, 1]) * rng.uniform(0.1, 0.15), 6)},
                       "p0": p0, "step": 0.01, "form": "array" if i % 2 else "list"})
     return {"cases": cases}
+
+
+def resting_points(valley: Valley, h: float) -> dict[str, list[float]]:
+    """Where a descent on forward, backward or central differences with step h comes to rest: in
+    each coordinate (the valley is separable) the zero of that quotient, found by bisection
+    around the bottom."""
+    def along(i: int, x: float) -> float:
+        return valley.a[i] * (x - valley.m[i]) ** 2 + valley.c * math.sin(x)
+
+    quotients = {"forward": lambda i, x: (along(i, x + h) - along(i, x)) / h,
+                 "backward": lambda i, x: (along(i, x) - along(i, x - h)) / h,
+                 "central": lambda i, x: (along(i, x + h) - along(i, x - h)) / (2 * h)}
+    bottom = valley.bottom()
+    found: dict[str, list[float]] = {}
+    for scheme, quotient in quotients.items():
+        found[scheme] = []
+        for i, centre in enumerate(bottom):
+            low, high = centre - 4 * h, centre + 4 * h        # the quotient rises through zero in between
+            for _ in range(80):
+                middle = (low + high) / 2
+                low, high = (middle, high) if quotient(i, middle) < 0 else (low, middle)
+            found[scheme].append((low + high) / 2)
+    return found
 
 
 @probe("descent")
@@ -221,10 +252,13 @@ def ask_descent(session: Session, params: dict) -> list[Asked]:
 
 @check("descent")
 def judge_descent(task: Task, got: list[Asked], expected: list[Asked]) -> Verdict:
-    """gradientDescendent(f, p0, step) walks to the bottom of the valley. With forward
-    differences it stops step/2 short (the gradient's own bias); central ones reach it: both pass."""
+    """gradientDescendent(f, p0, step) walks down the valley until the gradient is below 1e-5.
+    With forward differences (the course's) it comes to rest about step/2 short of the bottom (the
+    quotient's own bias), with central ones at it, with backward ones beyond it: each passes when
+    the walk ends within NEAR of where its quotient vanishes. One that stops earlier does not."""
     def one(case: dict, mine: Asked, theirs: Asked) -> str | None:
-        bottom, step = Valley.from_params(case["function"]).bottom(), case["step"]
+        valley = Valley.from_params(case["function"])
+        bottom, step = valley.bottom(), case["step"]
         flat = numbers(mine.value)
         if flat is None or len(flat[0]) != len(bottom):
             return (f"gradientDescendent should return the final point ({len(bottom)} numbers), "
@@ -237,6 +271,12 @@ def judge_descent(task: Task, got: list[Asked], expected: list[Asked]) -> Verdic
                     "until the gradient is (almost) zero") if climbed else ""
             return (f"from p0={start} the bottom is at {fmt(bottom)} (± {allowed:.3g}), "
                     f"the descent ended at {fmt(flat[0])}{hint}")
+        rest = resting_points(valley, H)
+        if not any(all(abs(v - r) <= NEAR for v, r in zip(flat[0], points)) for points in rest.values()):
+            nearest = min(rest.values(), key=lambda points: max(abs(v - r) for v, r in zip(flat[0], points)))
+            return (f"from p0={case['p0']} the walk ended at {fmt(flat[0])}, near the bottom but "
+                    f"{max(abs(v - r) for v, r in zip(flat[0], nearest)):.2g} from where the gradient (step {H:g}) "
+                    f"vanishes, {fmt(nearest)} (± {NEAR:g}) — stop only when |grad| < {STOP:g}, not earlier")
         if not mine.unchanged:
             return f"gradientDescendent changed the caller's p0={case['p0']}: work on a copy"
         return None

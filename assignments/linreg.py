@@ -38,13 +38,22 @@ class Fitted(Case):
     """What fit(X, y) returned (value), or the error it raised."""
 
 
+SPREAD = 0.3     # the standard deviation of every column of X
+
+
 @inputs("least_squares", options=Data)
 def draw(options: Data, rng: random.Random) -> list[dict]:
-    """Data from a random plane plus noise: X uniform in [-1, 1], y = b + X·w + noise."""
+    """Data from a random plane plus noise, y = b + X·w + noise, where X's columns are drawn
+    uniformly and then centred, made orthogonal and scaled to the standard deviation SPREAD. The
+    loss's curvature is then the same under every seed (2 for the bias, 2·SPREAD² for each
+    weight): a descent that converges does so under every seed, and one ten times too slow
+    (lr 0.01 for 0.1, a gradient divided by 20h) is ~3% short after 2000 steps under every seed."""
     cases = []
     for _ in range(options.cases):
         w = [rng.uniform(-3, 3) for _ in range(options.features + 1)]
-        X = [[round(rng.uniform(-1, 1), 6) for _ in range(options.features)] for _ in range(options.points)]
+        drawn = np.array([[rng.uniform(-1, 1) for _ in range(options.features)] for _ in range(options.points)])
+        columns, _ = np.linalg.qr(drawn - drawn.mean(axis=0))
+        X = np.round(columns * SPREAD * np.sqrt(options.points), 6).tolist()
         y = [round(w[0] + sum(a * b for a, b in zip(w[1:], row)) + rng.gauss(0, options.noise), 6) for row in X]
         cases.append({"X": X, "y": y})
     return cases

@@ -74,7 +74,7 @@ class Fit(Outcome):
 def draw_descent(options: DescentOptions, rng: random.Random) -> Setting:
     return Setting(coefficients=[round(rng.uniform(-2, 2), 3) for _ in range(4)],
                    weights=[round(rng.uniform(-0.5, 0.5), 4) for _ in range(3)], bias=round(rng.uniform(-0.5, 0.5), 4),
-                   points=500, loops=options.loops, lr=0.01)
+                   points=500, loops=options.loops, lr=0.005)   # not RMSprop's default 0.01: a GD that drops learning_rate shows
 
 
 @probe("descent")
@@ -98,8 +98,12 @@ def ask_descent(session: Session, params: Setting) -> Fit:
 
 @check("descent", rtol=1e-3, atol=1e-3)
 def judge_descent(task: Task, got: Fit, expected: Fit) -> Verdict:
-    """(bias, weights) after the run match the reference's GD (RMSprop) from the same model."""
+    """The loop ran loop_max times, and (bias, weights) after it match the reference's GD (RMSprop)
+    from the same model."""
     params = task.params
+    if got.curve and len(got.curve) < len(expected.curve):
+        return Verdict.failed(f"GD(..., loop_max={params.loops}) computed the loss {len(got.curve)} times, the reference "
+                              f"{len(expected.curve)}: the loop must run loop_max times (range(loop_max))")
     difference = compare(f"(bias, weights) after {params.loops} steps towards {params.coefficients}",
                          [got.bias, *got.weights], [expected.bias, *expected.weights], task.tolerance)
     if difference is None:

@@ -129,6 +129,33 @@ def captured(limit: int) -> Iterator[CappedText]:
         sys.stdout, sys.stderr = saved
 
 
+@contextlib.contextmanager
+def traced(filename: str | None, lines: set[int]) -> Iterator[None]:
+    """Add to `lines` every line of `filename` that runs (a function's `def` line when it is called);
+    nothing when `filename` is None."""
+    if filename is None:
+        yield
+        return
+
+    def inside(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            lines.add(frame.f_lineno)
+        return inside
+
+    def called(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != filename:
+            return None
+        lines.add(frame.f_lineno)
+        return inside
+
+    previous = sys.gettrace()
+    sys.settrace(called)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
 class Answerer:
     """The student's loaded code, and the objects earlier steps kept."""
 
@@ -146,7 +173,8 @@ class Answerer:
         records = arguments.Records()
         results: list[Any] = []
         error = None
-        with captured(self.job.output_bytes) as output:
+        lines: set[int] = set()
+        with captured(self.job.output_bytes) as output, traced(str(self.file) if self.job.trace else None, lines):
             try:
                 with time_limit(request.timeout):
                     handler = getattr(self, f"do_{request.op}")
@@ -154,7 +182,8 @@ class Answerer:
             except BaseException as caught:  # noqa: BLE001 - student code may raise anything
                 error = caught
         reply = {"nonce": request.nonce, "results": results, "records": records.plain(),
-                 "output": output.getvalue(), "seconds": time.perf_counter() - started, "error": None}
+                 "output": output.getvalue(), "seconds": time.perf_counter() - started, "error": None,
+                 "lines": sorted(lines)}
         if error is not None:
             reply["error"] = error_info(error, self.box).model_dump()
         return reply

@@ -103,6 +103,80 @@ def make_classroom_files(what: str, argv: list[str]) -> int:
     return 0
 
 
+def mutants(argv: list[str]) -> int:
+    """`grade mutants`: grade the reference's mutants under several seeds; show which bugs the checks miss."""
+    from grader.mutation import analyse
+
+    p = argparse.ArgumentParser(prog="grade mutants", description="Grade small changes of each reference file (mutmut's "
+                                "operators, the course's usual slips, each spec's [[bugs]]) as a class of their own, and "
+                                "list the ones that still earn full marks.")
+    p.add_argument("--exercise", action="append", default=[], metavar="ID", help="only this exercise (repeatable)")
+    p.add_argument("--seeds", type=int, default=3, metavar="N", help="grade every mutant under seeds 1..N (default 3)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    p.add_argument("--html", type=Path, metavar="DIR", help="write DIR/mutants.html, each survivor with its diff")
+    p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when an exercise's mutation score is below PERCENT")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="warm worker processes (default: CPU count)")
+    p.add_argument("--timeout", type=float, help="seconds per run of one mutant, overriding the assignments'")
+    p.add_argument("--cluster", metavar="ADDRESS", help="run the work on a Dask cluster (tcp://HOST:8786 or local:N)")
+    caching = p.add_mutually_exclusive_group()
+    caching.add_argument("--cache", type=Path, metavar="DIR",
+                         help="keep results in DIR/grader-cache.sqlite (default: .mutants.grader-cache.sqlite beside --assignments)")
+    caching.add_argument("--no-cache", action="store_true", help="grade every mutant again, keep nothing")
+    p.add_argument("--reference", type=Path, default=PROJECT / "reference", help="folder of reference solutions")
+    p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table on the terminal")
+    args = p.parse_args(argv)
+    errors = Console(stderr=True)
+    if args.seeds < 1 or args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
+        errors.print("[red]grade mutants: --seeds, --workers and --timeout must be positive[/red]")
+        return 2
+    try:
+        specs = load_specs(args.assignments)
+    except SpecError as error:
+        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
+        return 2
+    unknown = sorted(set(args.exercise) - {spec.id for spec in specs})
+    if unknown:
+        errors.print(f"[red]grade mutants: unknown exercise {unknown}; known: {', '.join(s.id for s in specs)}[/red]")
+        return 2
+    cache = None if args.no_cache else (args.cache / "grader-cache.sqlite" if args.cache
+                                        else args.assignments.resolve().parent / ".mutants.grader-cache.sqlite")
+    options = Options(workers=args.workers, timeout=args.timeout, device="cpu", exercises=args.exercise, cache=cache,
+                      cluster=args.cluster)
+    seeds = list(range(1, args.seeds + 1))
+    try:
+        if args.quiet:
+            report = analyse(specs, args.reference, args.assignments, options, seeds)
+        else:
+            with Progress(TextColumn("grading mutants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.description}"), console=errors, transient=True) as bar:
+                task = bar.add_task("making mutants", total=None)
+
+                def progress(done: int, total: int, label: str) -> None:
+                    bar.update(task, completed=done, total=total, description=escape(one_line(label)))
+
+                report = analyse(specs, args.reference, args.assignments, options, seeds, progress)
+    except SpecError as error:
+        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
+        return 2
+    if args.quiet:
+        for problem in report.errors:
+            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
+    else:
+        Console().print(report)
+    if args.json:
+        args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    if args.html:
+        from grader.outputs import mutants_page
+
+        mutants_page.write(report, args.html)
+    if report.errors:
+        return 3
+    if args.fail_under is not None and any(e.score is not None and e.score < args.fail_under for e in report.exercises):
+        return 1
+    return 0
+
+
 def banner(isolation: Isolation) -> str:
     active = [f"{name} ({m.detail.split(':')[0]})" if name in ("landlock", "cgroups") else name
               for name, m in isolation.mechanisms.items() if m.active and name != "process"]
@@ -125,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[:1] in (["starter"], ["template"]):
         return make_classroom_files(argv[0], argv[1:])
+    if argv[:1] == ["mutants"]:
+        return mutants(argv[1:])
     args = parser().parse_args(argv)
     errors = Console(stderr=True)
     if not args.path.exists():

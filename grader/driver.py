@@ -185,10 +185,14 @@ class Session:
         self.seconds = 0.0
         self.rejected = 0
         self.memory: dict[str, Any] = {}     # what a probe wants to remember between checks
+        self.lines: set[int] = set()        # lines of the exercise file this check's requests ran (traced jobs)
 
     def begin_check(self) -> None:
         self.check_deadline = min(self.deadline, time.monotonic() + self.job.call_timeout)
-        self.outputs, self.seconds = [], 0.0
+        self.outputs, self.seconds, self.lines = [], 0.0, set()
+
+    def traced(self) -> list[int] | None:
+        return sorted(self.lines) if self.job.trace else None
 
     def ask(self, op: str, steps: list[Step] | None = None, moves: list[Move] | None = None,
             names: list[str] | None = None, files: list[FileOp] | None = None,
@@ -214,6 +218,7 @@ class Session:
             reply.records = bounded(reply.records)
             self.outputs.append(reply.output)
             self.seconds += reply.seconds
+            self.lines.update(reply.lines)
             return reply
 
     def answered(self, op: str, **fields: Any) -> Reply:
@@ -304,7 +309,7 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
     except (ChildGone, CheckTimeout):
         return observations, session.rejected
     observations["__load__"] = Observation(check="__load__", phase=phase, error=load.error, output=load.output,
-                                           seconds=load.seconds)
+                                           seconds=load.seconds, lines=session.traced())
     session.load_records = load.records
     if load.error is not None:
         return observations, session.rejected
@@ -332,7 +337,7 @@ def drive(item: Item, channels: Channels, started: float, probes: dict[str, Prob
                 "did the code replace the objects it was handed, or Python's built-ins?")[:2000])
         try:
             observations[call_.check] = Observation(check=call_.check, phase="call", value=bounded(value), error=failed,
-                                                    output=session.output(), seconds=session.seconds)
+                                                    output=session.output(), seconds=session.seconds, lines=session.traced())
         except ValidationError as problem:   # a probe made something that is not plain data: the grader's bug
             observations[call_.check] = Observation(check=call_.check, phase="call", error=ErrorInfo(
                 type="GraderError", message=f"probe value not plain data: {problem}"[:2000]))

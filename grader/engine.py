@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import random
 import shutil
@@ -81,6 +82,9 @@ class Options:
     cache: Path | None = None             # SQLite file of earlier results; None: grade everything
     cluster: str | None = None            # Dask scheduler address, or "local:N" for a LocalCluster
     secret: bytes = b""                   # the instructor's key for inputs drawn per submission content
+    only: dict[str, list[str]] = field(default_factory=dict)   # student → the exercises graded (others' files are needs)
+    traced: set[str] = field(default_factory=set)              # students whose runs record the lines they ran (trusted code)
+    answers: bool = False                 # keep a digest of every run's answers (grade mutants compares them)
 
 
 @dataclass
@@ -146,7 +150,8 @@ class Grader:
         timeout = self.options.timeout or spec.timeout
         job = Job(exercise=spec.id, kind=spec.kind, box="", file=str(file), paths=paths,
                   timeout=timeout, call_timeout=min(spec.call_timeout, timeout), memory_mb=spec.memory_mb,
-                  output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan)
+                  output_bytes=OUTPUT_BYTES, device=device, gpu_sharers=self.gpu_sharers(), fences=self.plan,
+                  trace=submission.student in self.options.traced)
         return Item(job=job, calls=calls, code=spec.code)
 
     def gpu_sharers(self) -> int:
@@ -164,13 +169,15 @@ class Grader:
             root = unpack(path, self.scratch / f"unpacked-{index}")
         submission = Submission(student=student, path=path, root=root)
         find_files(submission, self.specs)
+        if student in self.options.only:
+            submission.only = set(self.options.only[student])
         stage(submission, self.scratch / f"staged-{index}")
         return submission
 
     def submit(self, runner: Runner, submission: Submission, index: int, exercises: set[str]) -> list[Pending]:
         pending = []
         for spec in self.specs:
-            if spec.id not in submission.files or spec.id not in exercises:
+            if not submission.graded(spec.id) or spec.id not in exercises:
                 continue
             related = [spec.id] + [need for need in spec.needs if need in submission.files]
             for exercise in related:
@@ -198,6 +205,10 @@ class Grader:
             result.status, result.message = "error", f"grader error (not your fault): {unready}"
             return result
         result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
+        if self.options.answers:
+            result.answers = answers_digest(observations)
+        if observations.get("__load__") is not None and observations["__load__"].lines is not None:
+            result.coverage = {name: observation.lines or [] for name, observation in observations.items() if name != "__setup__"}
         if rejected:
             result.warnings.append(f"{rejected} line(s) written to the grader's answer pipe answered no request and were ignored")
         load = observations.get("__load__")
@@ -365,7 +376,7 @@ class Grader:
             results[index] = SubmissionResult(student=submission.student, path=str(path), score=0.0,
                                               max_score=max_score, warnings=list(submission.warnings), exercises=[])
             for spec in self.specs:
-                if spec.id not in submission.files:
+                if spec.id not in submission.files and (submission.only is None or spec.id in submission.only):
                     results[index].exercises.append(ExerciseResult(
                         exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
                         message=f"no {' / '.join(spec.files)} found"))
@@ -380,10 +391,12 @@ class Grader:
         keys = {}
         for index, submission in submissions.items():
             content = tree_hash(submission.folder())
+            traced = submission.student in self.options.traced
             for spec in self.specs:
-                if spec.id in submission.files:
+                if submission.graded(spec.id):
                     inputs = [self.params[(spec.id, check.name)] for check in spec.checks]   # however they were drawn
-                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), spec.code, inputs, *common)
+                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), spec.code, inputs, *common,
+                                                       self.options.answers, traced)
         return keys
 
     def reuse(self, submissions: dict[int, Submission], keys: dict[tuple[int, str], str],
@@ -392,7 +405,7 @@ class Grader:
         to_run = []
         for index, submission in submissions.items():
             for spec in self.specs:
-                if spec.id not in submission.files:
+                if not submission.graded(spec.id):
                     continue
                 cached = self.cached(keys.get((index, spec.id)))
                 if cached is not None:
@@ -494,6 +507,13 @@ class Grader:
                 continue
             runs[exercise] = Run(observations)
         return runs, failures
+
+
+def answers_digest(observations: dict[str, Observation]) -> str:
+    """One hash of everything the code answered: each observation's value, error and output, not its timing."""
+    answered = {name: observation.model_dump(exclude={"seconds", "lines"}) for name, observation in observations.items()
+                if name != "__setup__"}
+    return hashlib.sha256(json.dumps(answered, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def isolation(plan: Plan, mechanisms: dict[str, Mechanism], specs: list[ExerciseSpec]) -> Isolation:

@@ -70,6 +70,11 @@ class ExerciseResult(BaseModel):
     code_seconds: float = Field(0.0, description="Of which running the student's file and the probes' calls into it.")
     cached: bool = Field(False, description="Reused from an earlier run of the same content, spec, reference and seed.")
     checks: list[CheckResult] = Field(default_factory=list)
+    answers: str | None = Field(None, description="sha256 of everything the code answered (values, errors, output), "
+                                                  "when the run was asked to keep it: two programs with the same digest "
+                                                  "gave the same answers to the same requests (grade mutants).")
+    coverage: dict[str, list[int]] | None = Field(None, description="Lines of the file each check's requests ran "
+                                                                    "('__load__': loading it), for traced runs only.")
 
 
 class SubmissionResult(BaseModel):

@@ -30,6 +30,37 @@ class CheckSpec(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict, description="The kind's settings, validated by its model.")
 
 
+class KnownBug(BaseModel):
+    """A mistake students make in this exercise, as a change to the reference: `grade mutants`
+    grades it beside the operators' mutants, so the checks are shown to catch it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="A short name, shown in reports: 'early stop'.")
+    find: str = Field(min_length=1, description="Text of the reference file, copied exactly; every occurrence is replaced.")
+    replace: str = Field(description="What students write instead.")
+    why: str = Field("", description="Where the bug comes from, for the instructor reading the report.")
+
+
+class FairMutant(BaseModel):
+    """Survivors of `grade mutants` that are fair: changes that do not alter what the exercise asks
+    (a label's case, how often a loop reports its progress). They are listed with the reason and
+    left out of the mutation score, as equivalent mutants are; a killed mutant stays killed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line: str = Field("", description="Text of the reference's line the change is on (part of it): "
+                                      "\"print(loop, \"; empty: any line.")
+    operator: str = Field("", description="The operator, or the start of its name: 'mutmut/string'; empty: any.")
+    why: str = Field(min_length=1, description="Why such a change is not a bug, for the report and README.")
+
+    @model_validator(mode="after")
+    def names_something(self) -> FairMutant:
+        if not self.line and not self.operator:
+            raise ValueError("a fair rule needs a line or an operator (or both): it would make every survivor fair")
+        return self
+
+
 class ExerciseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +75,8 @@ class ExerciseSpec(BaseModel):
     memory_mb: int = Field(4096, ge=1024, description="Address-space cap of the child in MiB (torch needs about 700).")
     device: Literal["cpu", "auto"] = Field("cpu", description="auto: run on CUDA when the grader is given one.")
     checks: list[CheckSpec] = Field(min_length=1)
+    bugs: list[KnownBug] = Field(default_factory=list, description="Known student bugs, graded by `grade mutants`.")
+    fair: list[FairMutant] = Field(default_factory=list, description="Survivors of `grade mutants` that are not bugs, and why.")
     _kinds: dict[str, Any] = PrivateAttr(default_factory=dict)
     _keys: dict[str, str] = PrivateAttr(default_factory=dict)
     _code: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -37,6 +37,11 @@ class Submission:
     exercise_warnings: dict[str, list[str]] = field(default_factory=dict)
     staged: Path | None = None                   # the UTF-8 copy every private box is copied from
     encoding_notes: dict[str, str] = field(default_factory=dict)   # file -> "was not UTF-8" warning
+    only: set[str] | None = None                 # the exercises graded; the other files only sit beside (needs)
+
+    def graded(self, exercise: str) -> bool:
+        """Is this exercise graded for this submission (its file found, and not excluded)?"""
+        return exercise in self.files and (self.only is None or exercise in self.only)
 
     def folder(self) -> Path:
         """The staged copy (made by `stage`, before anything reads it)."""

@@ -47,6 +47,7 @@ class Observation(BaseModel):
     error: ErrorInfo | None = None
     output: str = Field("", description="What student code printed while answering this check (capped).")
     seconds: float = Field(0.0, ge=0)
+    lines: list[int] | None = Field(None, description="Lines of the exercise file its requests ran, when the job traced them.")
 
 
 # --- grading side → worker -------------------------------------------------------------------
@@ -69,6 +70,8 @@ class Job(BaseModel):
     device: Literal["cpu", "cuda"] = "cpu"
     gpu_sharers: int = Field(1, ge=1, description="How many children may use the GPU at once; each gets its share of its memory.")
     fences: Plan = Field(default_factory=Plan, description="Kernel fences the child puts up before student code runs.")
+    trace: bool = Field(False, description="Record the lines of the exercise file each request runs: the reference's "
+                                           "copy in `grade mutants`, never a student's (tracing slows loops).")
 
 
 class Exit(BaseModel):
@@ -144,6 +147,7 @@ class Reply(BaseModel):
     records: dict[str, Any] = Field(default_factory=dict, description="What moves and recording callables saw; parsed from JSON.")
     output: str = ""
     seconds: float = Field(0.0, ge=0)
+    lines: list[int] = Field(default_factory=list, description="Lines of the exercise file run, when the job traces them.")
 
 
 # --- driver → judges --------------------------------------------------------------------------
