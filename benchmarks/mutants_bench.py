@@ -35,11 +35,14 @@ def main() -> None:
     p.add_argument("--exercise", action="append", default=[])
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--json", type=Path, help="keep the cold run's report here")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="mutants-bench-") as scratch:
         folder = Path(scratch)
         cold, report = run(folder / "cache", folder / "cold.json", args)
         warm, again = run(folder / "cache", folder / "warm.json", args)
+        if args.json:
+            args.json.write_text((folder / "cold.json").read_text())
     print(f"{'exercise':20} {'mutants':>8} {'score':>7}")
     for exercise in report["exercises"]:
         score = "—" if exercise["score"] is None else f"{exercise['score']:.1f}%"

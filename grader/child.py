@@ -182,8 +182,9 @@ class Answerer:
             except BaseException as caught:  # noqa: BLE001 - student code may raise anything
                 error = caught
         reply = {"nonce": request.nonce, "results": results, "records": records.plain(),
-                 "output": output.getvalue(), "seconds": time.perf_counter() - started, "error": None,
-                 "lines": sorted(lines)}
+                 "output": output.getvalue(), "seconds": time.perf_counter() - started, "error": None}
+        if self.job.trace:
+            reply["lines"] = sorted(lines)
         if error is not None:
             reply["error"] = error_info(error, self.box).model_dump()
         return reply

@@ -161,7 +161,7 @@ def mutants(argv: list[str]) -> int:
         return 2
     if args.quiet:
         for problem in report.errors:
-            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
+            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red", soft_wrap=True)
     else:
         Console().print(report)
     if args.json:

@@ -218,7 +218,8 @@ class Session:
             reply.records = bounded(reply.records)
             self.outputs.append(reply.output)
             self.seconds += reply.seconds
-            self.lines.update(reply.lines)
+            if self.job.trace:           # only a traced child's (the reference's copy's): others' are ignored
+                self.lines.update(reply.lines)
             return reply
 
     def answered(self, op: str, **fields: Any) -> Reply:

@@ -76,29 +76,35 @@ def arguments_swapped(node: cst.Call) -> Iterator[cst.CSTNode]:
 def operands_swapped(node: cst.BinaryOperation) -> Iterator[cst.CSTNode]:
     """`b - a` for `a - b`, `h / d` for `d / h`: where the order matters."""
     if isinstance(node.operator, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power, cst.MatrixMultiply, cst.Modulo)):
-        yield node.with_changes(left=node.right, right=node.left)
+        yield node.with_changes(left=_grouped(node.right), right=_grouped(node.left))
+
+
+def _grouped(part: cst.BaseExpression) -> cst.BaseExpression:
+    """An operand that is itself an operation, parenthesised where it moves (`c - (a - b)`) or
+    stands alone for the operation it was part of."""
+    if isinstance(part, (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison, cst.UnaryOperation)) and not part.lpar:
+        return part.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return part
 
 
 def factor_dropped(node: cst.BinaryOperation) -> Iterator[cst.CSTNode]:
     """A factor or divisor forgotten: `x.grad` for `learning_rate * x.grad`, a quotient not divided by h."""
     if isinstance(node.operator, cst.Multiply):
-        yield _bare(node.left, node)
-        yield _bare(node.right, node)
+        yield _grouped(node.left)
+        yield _grouped(node.right)
     elif isinstance(node.operator, (cst.Divide, cst.FloorDivide)):
-        yield _bare(node.left, node)
-
-
-def _bare(part: cst.BaseExpression, around: cst.BinaryOperation) -> cst.BaseExpression:
-    """`part` standing where `around` stood, parenthesised so the rest parses as before."""
-    return part.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if not part.lpar else part
+        yield _grouped(node.left)
 
 
 def constant_scaled(node: cst.BaseNumber) -> Iterator[cst.CSTNode]:
     """A constant ten times too large or too small: a stopping threshold, a learning rate, a step."""
-    if isinstance(node, (cst.Integer, cst.Float)) and node.evaluated_value not in (0, 1):
-        value = node.evaluated_value
-        yield node.with_changes(value=str(value * 10)) if isinstance(node, cst.Integer) else node.with_changes(value=repr(value * 10))
-        yield cst.Float(value=repr(value / 10), lpar=node.lpar, rpar=node.rpar)
+    if isinstance(node, cst.Float) and node.evaluated_value != 0:
+        yield node.with_changes(value=repr(node.evaluated_value * 10))
+        yield node.with_changes(value=repr(node.evaluated_value / 10))
+    elif isinstance(node, cst.Integer) and node.evaluated_value > 1:    # a count stays an int: 20000, 200 for 2000
+        yield node.with_changes(value=str(node.evaluated_value * 10))
+        if node.evaluated_value >= 10:
+            yield node.with_changes(value=str(node.evaluated_value // 10))
 
 
 def copy_not_made(node: cst.Call) -> Iterator[cst.CSTNode]:
@@ -125,7 +131,8 @@ def context_left_out(node: cst.With) -> Iterator[cst.CSTNode]:
 
 def range_one_short(node: cst.Call) -> Iterator[cst.CSTNode]:
     """One iteration too few: `range(n - 1)` for `range(n)`."""
-    if isinstance(node.func, cst.Name) and node.func.value == "range" and 1 <= len(node.args) <= 2:
+    if (isinstance(node.func, cst.Name) and node.func.value == "range" and 1 <= len(node.args) <= 2
+            and not any(arg.star for arg in node.args)):
         last = node.args[-1]
         shorter = cst.BinaryOperation(left=last.value, operator=cst.Subtract(), right=cst.Integer("1"))
         yield node.with_changes(args=[*node.args[:-1], last.with_changes(value=shorter)])
@@ -164,22 +171,25 @@ def make(spec: ExerciseSpec, file: Path, where: str) -> list[Mutant]:
     ignored = IgnoredCode(no_mutate_lines=pragmas.no_mutate_lines | never_run, ignore_node_lines=pragmas.ignore_node_lines,
                           ignore_pattern_lines=set())
     made: list[Mutant] = []
-    seen = {source}
+    seen = {ast.dump(ast.parse(source))}     # one program once, however its text is laid out (`f(x, )`, `(x)`)
 
-    def add(operator: str, changed: str) -> None:
-        if changed in seen or not compiles(changed, file.name):
-            return
-        seen.add(changed)
+    def add(operator: str, changed: str) -> bool:
+        if not compiles(changed, file.name) or ast.dump(ast.parse(changed)) in seen:
+            return False
+        seen.add(ast.dump(ast.parse(changed)))
         line = first_changed_line(source, changed)
         made.append(Mutant(exercise=spec.id, number=len(made) + 1, operator=operator, line=line,
                            original=(source.splitlines()[line - 1:line] or [""])[0].strip(),
                            diff=unified_diff(source, changed, file.name), file=file.name, source=changed))
+        return True
 
     for bug in spec.bugs:       # first: an operator's mutant that is also a known bug keeps the bug's name
         if bug.find not in source:
             raise SpecError(f"{where}: bug {bug.name!r}: {bug.find!r} does not occur in {file}; "
                             "copy the text to change from the reference exactly")
-        add(f"bug/{bug.name}", source.replace(bug.find, bug.replace))
+        if not add(f"bug/{bug.name}", source.replace(bug.find, bug.replace)):
+            raise SpecError(f"{where}: bug {bug.name!r}: replacing {bug.find!r} by {bug.replace!r} in {file} gives a file "
+                            "that does not compile, or the same program as the reference or an earlier bug")
     for name, operator in operators():
         visitor = MutationVisitor([operator], ignored, None)
         wrapper.visit(visitor)

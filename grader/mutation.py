@@ -11,7 +11,7 @@ A mutant is
 - *equivalent* when its answers equal the reference copy's on every request under every seed:
   no check could tell the two apart;
 - *unstable* when its score changes with the seed (a lottery the checks must not hold);
-- *killed* when it loses points, the same ones, under every seed;
+- *killed* when it loses points, the same number, under every seed;
 - *survived* when it earns full marks under every seed: a bug the checks let through;
 - *fair* when it survived and the spec's `[[fair]]` says why such a change is not a bug;
 - an *error* when the grader failed on it (reported, never counted as killed).
@@ -37,12 +37,12 @@ from grader.engine import Grader, Options
 from grader.mutants import Mutant, make
 from grader.report import ExerciseResult, points
 from grader.safe_text import one_line
-from grader.spec import ExerciseSpec
+from grader.spec import ExerciseSpec, FairMutant
 from grader.submissions import IGNORED_PARTS, Submission, find_files
 
 MutantStatus = Literal["killed", "survived", "unstable", "equivalent", "fair", "error"]
-REFERENCE_COPY = "reference"          # the reference's copy in the mutants' class
-SLACK = 8                             # a mutant may take this many times the reference's time (then 2 s, then the next power of 2)
+REFERENCE_COPY = "reference-copy"     # the reference's copy in the mutants' class (the engine's own run is "reference")
+SLACK = 16                            # a mutant may take this many times the reference's time (then 2 s, then the next power of 2)
 Progress = Callable[[int, int, str], None]
 
 
@@ -67,7 +67,8 @@ class ExerciseMutation(BaseModel):
     killed: int
     survived: list[MutantResult] = Field(default_factory=list)
     unstable: list[MutantResult] = Field(default_factory=list)
-    equivalent: int = 0
+    equivalent: list[MutantResult] = Field(default_factory=list, description="Likely equivalent: the same answers as the "
+                                           "reference's copy to every request (a bug no drawn input reaches is among them).")
     fair: list[MutantResult] = Field(default_factory=list, description="Survivors the spec calls fair, with its reason.")
     errors: list[MutantResult] = Field(default_factory=list)
     killed_by: dict[str, int] = Field(default_factory=dict, description="Check → how many killed mutants lost points on it.")
@@ -75,7 +76,7 @@ class ExerciseMutation(BaseModel):
     @computed_field(description="killed / (mutants - equivalent - fair - errors), in percent; None with nothing to kill.")   # type: ignore[prop-decorator]
     @property
     def score(self) -> float | None:
-        judged = self.mutants - self.equivalent - len(self.fair) - len(self.errors)
+        judged = self.mutants - len(self.equivalent) - len(self.fair) - len(self.errors)
         return round(100 * self.killed / judged, 2) if judged else None
 
 
@@ -96,7 +97,7 @@ class MutationReport(BaseModel):
             score = "—" if exercise.score is None else f"{exercise.score:.1f}%"
             style = "green" if (exercise.score or 0) >= 95 and not exercise.unstable else "red"
             table.add_row(exercise.exercise, str(exercise.mutants), str(exercise.killed), str(len(exercise.survived)),
-                          str(len(exercise.unstable)), str(exercise.equivalent), str(len(exercise.fair)), str(len(exercise.errors)),
+                          str(len(exercise.unstable)), str(len(exercise.equivalent)), str(len(exercise.fair)), str(len(exercise.errors)),
                           Text(score, style=style))
         parts: list = [table]
         for exercise in self.exercises:
@@ -108,6 +109,8 @@ class MutationReport(BaseModel):
                 parts.append(Text("".join(f"    {line}\n" for line in changed_lines(mutant.diff)).rstrip("\n"), style="dim"))
         for error in self.errors:
             parts.append(Text(f"grader error: {one_line(error)}", style="bold red"))
+        for notice in self.notices:
+            parts.append(Text(f"notice: {one_line(notice)}", style="yellow"))
         yield Group(*parts)
 
 
@@ -131,9 +134,11 @@ def analyse(specs: list[ExerciseSpec], reference: Path, assignments: Path, optio
             report.errors.append(f"{spec.id}: no reference file ({' / '.join(spec.files)}) in {reference}")
             continue
         made[spec.id] = make(spec, reference / located.files[spec.id], str(assignments / f"{spec.id}.toml"))
+    if not made:
+        return report
     scratch = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
     try:
-        klass = write_class(reference, located, made, scratch / "class")
+        klass = write_class(reference, located, specs, made, scratch / "class")
         only = {REFERENCE_COPY: list(made)} | {m.name: [m.exercise] for mutants in made.values() for m in mutants}
         timed = specs if options.timeout else time_limits(specs, reference, klass, options, list(made), seeds[0], progress)
         graded: dict[int, dict[str, dict[str, ExerciseResult]]] = {}
@@ -152,6 +157,9 @@ def analyse(specs: list[ExerciseSpec], reference: Path, assignments: Path, optio
     for spec in selected:
         if spec.id in made:
             exercise = classify(spec, made[spec.id], seeds, graded, report.errors)
+            report.notices += [f"{assignments / (spec.id + '.toml')}: the [[fair]] rule {rule.model_dump(exclude={'why'})} "
+                               "covers no mutant: fix its text (part of the reference's line) or remove it"
+                               for rule in spec.fair if not any(fair_by(rule, mutant) for mutant in made[spec.id])]
             if exercise is not None:
                 report.exercises.append(exercise)
     report.seconds = round(time.monotonic() - started, 3)
@@ -184,17 +192,28 @@ def _prefixed(progress: Progress, prefix: str) -> Progress:
     return lambda done, total, label: progress(done, total, f"{prefix}: {label}")
 
 
-def write_class(reference: Path, located: Submission, made: dict[str, list[Mutant]], klass: Path) -> Path:
-    """A folder per mutant, each a copy of the reference with its one file changed, and the
-    reference's own copy: the needs (net1's net.py) and data files sit beside every mutant."""
-    ignore = shutil.ignore_patterns(*IGNORED_PARTS, ".*")
-    shutil.copytree(reference, klass / REFERENCE_COPY, ignore=ignore)
+def write_class(reference: Path, located: Submission, specs: list[ExerciseSpec], made: dict[str, list[Mutant]],
+                klass: Path) -> Path:
+    """A folder per mutant holding its exercise's file changed, the reference's files of the
+    exercises it needs (net1's net.py) and the reference's data files (anything not Python); and
+    the reference's own copy, with every file the mutants' exercises use. A mutant's folder holds
+    nothing else, so a change to another exercise's reference leaves its cached results valid."""
+    needs = {spec.id: spec.needs for spec in specs}
+    data = [path.relative_to(reference) for path in reference.rglob("*")
+            if path.is_file() and path.suffix != ".py" and not any(part in IGNORED_PARTS or part.startswith(".")
+                                                                  for part in path.relative_to(reference).parts)]
+
+    def fill(folder: Path, exercises: set[str]) -> None:
+        for relative in data + [located.files[e] for e in sorted(exercises) if e in located.files]:
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(reference / relative, folder / relative)
+
+    fill(klass / REFERENCE_COPY, set(made) | {need for exercise in made for need in needs[exercise]})
     for exercise, mutants in made.items():
-        relative = located.files[exercise]
         for mutant in mutants:
             folder = klass / mutant.name
-            shutil.copytree(reference, folder, ignore=ignore)
-            (folder / relative).write_text(mutant.source, encoding="utf-8")
+            fill(folder, {exercise, *needs[exercise]})
+            (folder / located.files[exercise]).write_text(mutant.source, encoding="utf-8")
     return klass
 
 
@@ -217,11 +236,9 @@ def classify(spec: ExerciseSpec, mutants: list[Mutant], seeds: list[int],
             exercise.killed += 1
             for check in result.lost:
                 exercise.killed_by[check] = exercise.killed_by.get(check, 0) + 1
-        elif result.status == "equivalent":
-            exercise.equivalent += 1
         else:
             {"survived": exercise.survived, "unstable": exercise.unstable, "fair": exercise.fair,
-             "error": exercise.errors}[result.status].append(result)
+             "equivalent": exercise.equivalent, "error": exercise.errors}[result.status].append(result)
     return exercise
 
 
@@ -248,10 +265,16 @@ def judge_mutant(spec: ExerciseSpec, mutant: Mutant, results: list[ExerciseResul
         base.status = "killed"
     else:
         base.status = "survived"
-        rule = next((rule for rule in spec.fair if rule.line in mutant.original and mutant.operator.startswith(rule.operator)), None)
+        rule = next((rule for rule in spec.fair if fair_by(rule, mutant)), None)
         if rule is not None:
             base.status, base.why = "fair", rule.why
     return base
+
+
+def fair_by(rule: FairMutant, mutant: Mutant) -> bool:
+    """Does the rule cover this mutant? Never a known bug of the spec's: those are bugs by definition."""
+    return (not mutant.operator.startswith("bug/") and rule.line.strip() in mutant.original
+            and mutant.operator.startswith(rule.operator))
 
 
 def grader_failed(result: ExerciseResult) -> bool:

@@ -34,6 +34,7 @@ options = {{ function = "scale", cases = 2, args = [{{ type = "scalar", low = 1,
 '''
 SCALE = '''def scale(x, factor=2.0):
     unused = [factor] * 3
+    print("scaling", x)
     return factor * x
 
 
@@ -44,8 +45,10 @@ def helper(y):  # pragma: no mutate block
 if __name__ == "__main__":
     print(scale(3.0))
 '''
-# The checks draw x from [1, 2]: a scale that clamps at 0 is right on all of them (a survivor);
-# one that breaks above 1.9 is right or wrong with the draw (unstable under seeds 1..3).
+# The checks draw x from [1, 2]: a scale that clamps at 0 answers exactly as the reference (likely
+# equivalent: no input shows it); one that breaks above 1.9 is right or wrong with the draw (unstable
+# under seeds 1..3); one off by 1e-10 passes within the tolerance (a survivor). What it prints is
+# not graded: the spec calls those survivors fair (a known bug never is, even on that line).
 BUGS = '''
 [[bugs]]
 name = "clamped"
@@ -54,18 +57,23 @@ replace = "return factor * max(x, 0.0)"
 why = "negative inputs are never drawn"
 
 [[bugs]]
+name = "offset"
+find = "return factor * x"
+replace = "return factor * x + 1e-10"
+
+[[bugs]]
 name = "breaks above 1.9"
 find = "return factor * x"
 replace = "return factor * x if x < 1.9 else 0.0"
 
 [[bugs]]
-name = "rounding"
-find = "return factor * x"
-replace = "return factor * x * (1 + 1e-13)"
+name = "silent"
+find = 'print("scaling", x)'
+replace = "pass"
 
 [[fair]]
-operator = "bug/rounding"
-why = "a rounding error far inside the tolerance"
+line = 'print("scaling"'
+why = "what it prints is not graded"
 '''
 
 
@@ -89,16 +97,16 @@ def test_mutants_come_from_mutmuts_operators_the_courses_and_the_specs_bugs(tmp_
         assert mutant.name == f"scale-m{mutant.number:03d}"
         removed = [line for line in mutant.diff.splitlines() if line.startswith("-") and not line.startswith("---")]
         assert removed and removed[0][1:] == SCALE.splitlines()[mutant.line - 1], mutant.diff
-    [dropped] = [m for m in made if m.operator == "course/factor_dropped" and "return (x)" in m.source]
-    assert dropped.line == 3
+    [dropped] = [m for m in made if m.operator == "course/factor_dropped" and "    return x\n" in m.source]
+    assert dropped.line == 4
 
 
 def test_pragma_lines_and_a_modules_main_block_are_left_alone_but_a_scripts_is_not(tmp_path):
     file = write(tmp_path, {"scale.py": SCALE}) / "scale.py"
     module = make(spec(SCALE_SPEC.format(bugs="")), file, "assignments/scale.toml")
-    assert {m.line for m in module} <= {1, 2, 3}, sorted({m.line for m in module})
+    assert {m.line for m in module} <= {1, 2, 3, 4}, sorted({m.line for m in module})
     script = make(spec(SCALE_SPEC.format(bugs="").replace('kind = "module"', 'kind = "script"')), file, "assignments/scale.toml")
-    assert {10, 11} <= {m.line for m in script} and 7 not in {m.line for m in script}
+    assert {11, 12} <= {m.line for m in script} and 8 not in {m.line for m in script}
 
 
 def test_a_known_bug_whose_text_is_not_in_the_reference_is_refused_naming_the_spec(tmp_path):
@@ -121,7 +129,7 @@ def test_the_course_operators_make_the_known_slips_of_the_notes():
     assert "+        if True:" in torch_gd                                                             # the step outside no_grad
     assert "+            pass" in torch_gd                                                             # x.grad.zero_() left out
     gd = "\n".join(m.diff for m in make(specs["gd"], REFERENCE / "gd.py", "assignments/gd.toml"))
-    assert "+    return (f(p1) - f(p))\n" in gd                                                     # a quotient not divided by h
+    assert "+    return f(p1) - f(p)\n" in gd                                                       # a quotient not divided by h
     assert "+    p = p0\n" in gd or "+    p = (p0)\n" in gd                                           # p0 itself moved
 
 
@@ -151,22 +159,24 @@ def test_grade_mutants_sorts_each_mutant_and_shows_the_survivors(scale_run):
     [exercise] = report["exercises"]
     assert exercise["exercise"] == "scale" and report["seeds"] == [1, 2, 3]
     survived = {m["operator"]: m for m in exercise["survived"]}
-    assert "bug/clamped" in survived
-    clamped = survived["bug/clamped"]
-    assert clamped["scores"] == [2.0, 2.0, 2.0] and "+    return factor * max(x, 0.0)" in clamped["diff"]
-    assert clamped["check"] == "scale"             # the only check whose requests run line 3
+    assert set(survived) == {"bug/offset", "bug/silent"}, sorted(survived)     # bugs are never fair
+    offset = survived["bug/offset"]
+    assert offset["scores"] == [2.0, 2.0, 2.0] and "+    return factor * x + 1e-10" in offset["diff"]
+    assert offset["check"] == "scale" and offset["line"] == 4      # the only check whose requests run line 4
     assert [m["operator"] for m in exercise["unstable"]] == ["bug/breaks above 1.9"]
     assert len(set(exercise["unstable"][0]["scores"])) > 1
-    assert exercise["equivalent"] >= 2             # `unused = [factor] * 3` changed: the same answers to every request
-    [fair] = exercise["fair"]
-    assert fair["operator"] == "bug/rounding" and fair["why"] == "a rounding error far inside the tolerance"
+    # `unused = [factor] * 3` changed, or clamped: the same answers to every request
+    assert len(exercise["equivalent"]) >= 3 and "bug/clamped" in {m["operator"] for m in exercise["equivalent"]}
+    fair = exercise["fair"]
+    assert len(fair) >= 3 and {m["why"] for m in fair} == {"what it prints is not graded"}   # a label changed, print(None), left out
+    assert {m["line"] for m in fair} == {3} and not any(m["operator"].startswith("bug/") for m in fair)
     assert exercise["mutants"] == (exercise["killed"] + len(exercise["survived"]) + len(exercise["unstable"])
-                                   + exercise["equivalent"] + len(exercise["fair"]))
-    assert exercise["score"] == round(100 * exercise["killed"] / (exercise["mutants"] - exercise["equivalent"] - 1), 2)
+                                   + len(exercise["equivalent"]) + len(exercise["fair"]))
+    assert exercise["score"] == round(100 * exercise["killed"] / (exercise["mutants"] - len(exercise["equivalent"]) - len(fair)), 2)
     assert exercise["killed_by"] == {"scale": exercise["killed"]}
-    assert "bug/clamped" in done.stdout and "survived" in done.stdout    # the terminal table and the survivors
+    assert "bug/offset" in done.stdout and "survived" in done.stdout    # the terminal table and the survivors
     page = (tmp / "html" / "mutants.html").read_text()
-    assert "bug/clamped" in page and "max(x, 0.0)" in page and "<span class='add'>" in page
+    assert "bug/offset" in page and "+ 1e-10" in page and "<span class='add'>" in page and "what it prints is not graded" in page
 
 
 def test_a_second_run_reuses_every_result_and_says_the_same(scale_run):

@@ -44,7 +44,7 @@ def render(report: MutationReport) -> str:
     for x in report.exercises:
         score = "—" if x.score is None else f"{x.score:.1f}%"
         parts.append(f"<tr><td><a href='#{e(x.exercise)}'>{e(x.exercise)}</a></td><td>{x.mutants}</td><td>{x.killed}</td>"
-                     f"<td>{len(x.survived)}</td><td>{len(x.unstable)}</td><td>{x.equivalent}</td><td>{len(x.fair)}</td><td>{len(x.errors)}</td>"
+                     f"<td>{len(x.survived)}</td><td>{len(x.unstable)}</td><td>{len(x.equivalent)}</td><td>{len(x.fair)}</td><td>{len(x.errors)}</td>"
                      f"<td data-value='{x.score if x.score is not None else -1}'>{score}</td></tr>")
     parts.append("</tbody></table>")
     for error in report.errors:
@@ -58,9 +58,11 @@ def render(report: MutationReport) -> str:
         if not shown:
             parts.append("<p>Every mutant that could be told apart from the reference lost points under every seed.</p>")
         parts += [mutant_section(mutant, x.max_score) for mutant in shown]
-        if x.fair:
-            parts.append(f"<details><summary>{len(x.fair)} fair survivors (the spec's [[fair]])</summary>"
-                         + "".join(mutant_section(mutant, x.max_score) for mutant in x.fair) + "</details>")
+        for title, listed in ((f"{len(x.fair)} fair survivors (the spec's [[fair]])", x.fair),
+                              (f"{len(x.equivalent)} likely equivalent mutants (the same answers as the reference's)", x.equivalent)):
+            if listed:
+                parts.append(f"<details><summary>{e(title)}</summary>"
+                             + "".join(mutant_section(mutant, x.max_score) for mutant in listed) + "</details>")
     return page("Mutants of the reference", "".join(parts))
 
 
