@@ -1,5 +1,6 @@
 """`grade PATH`: grade one submission or a whole class, print the report, write the outputs asked
-for. `grade schema` prints the JSON report's schema.
+for. `grade schema` prints the JSON report's schema; `grade starter` and `grade template` write the
+students' files; `grade mutants` grades the reference's mutants (grader.mutation).
 
 Exit codes: 0 grading completed (whatever the students scored), 1 a submission scored below
 --fail-under, 2 usage error, 3 the grader itself failed somewhere (reported as such, never as a

@@ -395,7 +395,8 @@ class Grader:
             for spec in self.specs:
                 if submission.graded(spec.id):
                     inputs = [self.params[(spec.id, check.name)] for check in spec.checks]   # however they were drawn
-                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(), spec.code, inputs, *common,
+                    # [[bugs]] and [[fair]] only tell `grade mutants` what to make and how to read it: no grade changes
+                    keys[(index, spec.id)] = cache_key(content, spec.model_dump(exclude={"bugs", "fair"}), spec.code, inputs, *common,
                                                        self.options.answers, traced)
         return keys
 

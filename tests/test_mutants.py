@@ -202,3 +202,34 @@ def test_a_fair_rule_that_names_nothing_is_refused(tmp_path):
     path = write(tmp_path, {"scale.toml": SCALE_SPEC.format(bugs='[[fair]]\nwhy = "anything goes"\n')}) / "scale.toml"
     with pytest.raises(SpecError, match=r"scale.toml: fair.0: .*a fair rule needs a line or an operator"):
         load_spec(path)
+
+
+class Echo:
+    """A child's pipes that answer every request with a reply claiming thousands of lines ran."""
+
+    def __init__(self) -> None:
+        self.nonce = ""
+
+    def send(self, line: bytes) -> None:
+        self.nonce = json.loads(line)["nonce"]
+
+    def read_line(self, deadline: float) -> bytes:
+        return json.dumps({"nonce": self.nonce, "lines": list(range(1, 100_001))}).encode()
+
+
+def test_lines_sent_by_a_childs_reply_are_kept_only_when_the_grader_traces_it():
+    # A student's code can reach the child's own set of lines (frames) and fill it: the grading
+    # process must not keep what an untraced child sends (the red team's memory attack).
+    import time
+
+    from grader.driver import Session
+    from grader.wire import Job
+
+    job = Job(exercise="hill", kind="module", box="/tmp", file="hill.py", timeout=5, call_timeout=5,
+              memory_mb=1024, output_bytes=1000)
+    student = Session(job, Echo(), time.monotonic())
+    student.ask("steps")
+    assert student.lines == set() and student.traced() is None
+    copy = Session(job.model_copy(update={"trace": True}), Echo(), time.monotonic())
+    copy.ask("steps")
+    assert copy.traced() == list(range(1, 100_001))
