@@ -6,9 +6,10 @@ The JSON contract other tools read: {"submissions": [{"student", "score", "max_s
 """
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
@@ -25,6 +26,13 @@ class Series(BaseModel):
     label: str
     x: list[float]
     y: list[float]
+
+    @field_validator("x", "y", mode="before")
+    @classmethod
+    def nan_from_null(cls, values: object) -> object:
+        """JSON has no NaN: a diverged curve's NaN is written as null, and read back as NaN here (else
+        the cache could never give that result back, and it would be graded again every run)."""
+        return [math.nan if value is None else value for value in values] if isinstance(values, list) else values
 
 
 class Plot(BaseModel):

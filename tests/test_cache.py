@@ -1,5 +1,6 @@
 """Incremental regrade: an unchanged class is reused from the SQLite cache, a changed student is
 regraded alone, and a corrupted or locked cache is reported and bypassed, never fatal."""
+import math
 import sqlite3
 
 import pytest
@@ -97,3 +98,17 @@ def test_results_judged_by_another_version_of_the_instructors_file_are_not_reuse
     code = assignments / "gd.py"
     code.write_text(code.read_text() + "\n# the instructor changed a judge\n")
     assert cached(grade(classroom, load_specs(assignments), cache=cache)) == {"ann": False, "ben": False}
+
+
+def test_a_result_whose_plot_is_not_finite_is_reused_too(tmp_path, gd_only):
+    # A descent that diverges (a sum where the quotient's difference belongs) leaves inf in its plot;
+    # JSON writes it as null: read back, it must still be a result, not something to grade again.
+    diverging = REF_GD.replace("return (f(p1) - f(p)) / step", "return (f(p1) + f(p)) / step")
+    write(tmp_path / "class" / "cid", {"gd.py": diverging})
+    cache = tmp_path / "cache.sqlite"
+    first = grade(tmp_path / "class", gd_only, cache=cache)
+    plots = [check.plot for e in first.submissions[0].exercises for check in e.checks if check.plot is not None]
+    assert any(not math.isfinite(value) for plot in plots for series in plot.series for value in series.y)
+    again = grade(tmp_path / "class", gd_only, cache=cache)
+    assert cached(again) == {"cid": True}
+    assert scores(again) == scores(first)
