@@ -171,12 +171,13 @@ def make(spec: ExerciseSpec, file: Path, where: str) -> list[Mutant]:
     ignored = IgnoredCode(no_mutate_lines=pragmas.no_mutate_lines | never_run, ignore_node_lines=pragmas.ignore_node_lines,
                           ignore_pattern_lines=set())
     made: list[Mutant] = []
-    seen = {ast.dump(ast.parse(source))}     # one program once, however its text is laid out (`f(x, )`, `(x)`)
+    seen = {program(source, file.name)}     # one program once, however its text is laid out (`f(x, )`, `(x)`)
 
     def add(operator: str, changed: str) -> bool:
-        if not compiles(changed, file.name) or ast.dump(ast.parse(changed)) in seen:
+        shape = program(changed, file.name)
+        if shape is None or shape in seen:
             return False
-        seen.add(ast.dump(ast.parse(changed)))
+        seen.add(shape)
         line = first_changed_line(source, changed)
         made.append(Mutant(exercise=spec.id, number=len(made) + 1, operator=operator, line=line,
                            original=(source.splitlines()[line - 1:line] or [""])[0].strip(),
@@ -212,12 +213,14 @@ def main_block(source: str) -> set[int]:
     return lines
 
 
-def compiles(source: str, name: str) -> bool:
+def program(source: str, name: str) -> str | None:
+    """The source's syntax tree as text (the same for `f(x, )` and `f(x)`), or None when it does not compile."""
     try:
-        compile(source, name, "exec")
-        return True
+        tree = ast.parse(source, name)
+        compile(tree, name, "exec")
     except (SyntaxError, ValueError):
-        return False
+        return None
+    return ast.dump(tree)
 
 
 def first_changed_line(before: str, after: str) -> int:
