@@ -8,9 +8,11 @@ student's zero)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -24,7 +26,7 @@ from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport
 from grader.safe_text import one_line
-from grader.spec import SpecError
+from grader.spec import ExerciseSpec, SpecError
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -131,14 +133,8 @@ def mutants(argv: list[str]) -> int:
     if args.seeds < 1 or args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
         errors.print("[red]grade mutants: --seeds, --workers and --timeout must be positive[/red]")
         return 2
-    try:
-        specs = load_specs(args.assignments)
-    except SpecError as error:
-        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
-        return 2
-    unknown = sorted(set(args.exercise) - {spec.id for spec in specs})
-    if unknown:
-        errors.print(f"[red]grade mutants: unknown exercise {unknown}; known: {', '.join(s.id for s in specs)}[/red]")
+    specs = chosen_specs(args.assignments, args.exercise, errors, "grade mutants")
+    if specs is None:
         return 2
     cache = None if args.no_cache else (args.cache / "grader-cache.sqlite" if args.cache
                                         else args.assignments.resolve().parent / ".mutants.grader-cache.sqlite")
@@ -149,13 +145,7 @@ def mutants(argv: list[str]) -> int:
         if args.quiet:
             report = analyse(specs, args.reference, args.assignments, options, seeds)
         else:
-            with Progress(TextColumn("grading mutants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("{task.description}"), console=errors, transient=True) as bar:
-                task = bar.add_task("making mutants", total=None)
-
-                def progress(done: int, total: int, label: str) -> None:
-                    bar.update(task, completed=done, total=total, description=escape(one_line(label)))
-
+            with progress_bar(errors, "grading mutants", "making mutants") as progress:
                 report = analyse(specs, args.reference, args.assignments, options, seeds, progress)
     except SpecError as error:
         errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
@@ -176,6 +166,33 @@ def mutants(argv: list[str]) -> int:
     if args.fail_under is not None and any(e.score is not None and e.score < args.fail_under for e in report.exercises):
         return 1
     return 0
+
+
+def chosen_specs(assignments: Path, exercises: list[str], errors: Console, command: str) -> list[ExerciseSpec] | None:
+    """The specs, or None once `errors` has said why: a spec that does not load, an --exercise that names none."""
+    try:
+        specs = load_specs(assignments)
+    except SpecError as error:
+        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
+        return None
+    unknown = sorted(set(exercises) - {spec.id for spec in specs})
+    if unknown:
+        errors.print(f"[red]{command}: unknown exercise {unknown}; known: {', '.join(s.id for s in specs)}[/red]")
+        return None
+    return specs
+
+
+@contextlib.contextmanager
+def progress_bar(errors: Console, title: str, starting: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A transient bar on stderr, and the callback the engine reports each item done to."""
+    with Progress(TextColumn(title), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=errors, transient=True) as bar:
+        task = bar.add_task(starting, total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=escape(one_line(label)))   # a folder name, not markup
+
+        yield progress
 
 
 def banner(isolation: Isolation) -> str:
@@ -210,14 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
         errors.print("[red]grade: --workers and --timeout must be positive[/red]")
         return 2
-    try:
-        specs = load_specs(args.assignments)
-    except SpecError as error:
-        errors.print(f"[red]grade: invalid assignment spec: {escape(str(error))}[/red]")
-        return 2
-    unknown = sorted(set(args.exercise) - {spec.id for spec in specs})
-    if unknown:
-        errors.print(f"[red]grade: unknown exercise {unknown}; known: {', '.join(s.id for s in specs)}[/red]")
+    specs = chosen_specs(args.assignments, args.exercise, errors, "grade")
+    if specs is None:
         return 2
     device = args.device
     if device == "auto":
@@ -252,13 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in report.errors:     # quiet is no table and no progress, never silence on an error
             errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
     else:
-        with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.description}"), console=errors, transient=True) as bar:
-            task = bar.add_task("starting workers", total=None)
-
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=escape(one_line(label)))   # a folder name, not markup
-
+        with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
         if args.wide:
             console = Console(width=max(console.width, report.full_width()))
