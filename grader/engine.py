@@ -207,12 +207,12 @@ class Grader:
         result.code_seconds = round(sum(observation.seconds for observation in observations.values()), 6)
         if self.options.answers:
             result.answers = answers_digest(observations)
-        if observations.get("__load__") is not None and observations["__load__"].lines is not None:
-            result.coverage = {name: observation.lines or [] for name, observation in observations.items() if name != "__setup__"}
         if rejected:
             result.warnings.append(f"{rejected} line(s) written to the grader's answer pipe answered no request and were ignored")
         load = observations.get("__load__")
         result.output = (load.output if load else reply.stdout)[:OUTPUT_BYTES]
+        if load is not None and load.lines is not None:      # a traced run (the reference's copy in grade mutants)
+            result.coverage = {name: observation.lines or [] for name, observation in observations.items() if name != "__setup__"}
         if load is None or load.error is not None:
             result.status, result.message = self.failed_load(spec, reply, load)
             result.checks = [CheckResult(name=c.name, status="skipped" if result.status == "error" else "timeout",
