@@ -93,6 +93,8 @@ def make_classroom_files(what: str, argv: list[str]) -> int:
     p.add_argument("--exercise", action="append", default=[], metavar="ID", help="only this exercise (repeatable)")
     p.add_argument("--reference", type=Path, default=PROJECT / "reference")
     p.add_argument("--assignments", type=Path, default=PROJECT / "assignments")
+    if what == "starter":
+        p.add_argument("--notebook", action="store_true", help="write Jupyter notebooks (ID.ipynb), one per exercise")
     args = p.parse_args(argv)
     try:
         specs = [s for s in load_specs(args.assignments) if not args.exercise or s.id in args.exercise]
@@ -102,7 +104,10 @@ def make_classroom_files(what: str, argv: list[str]) -> int:
     if args.out.exists() and any(args.out.iterdir()):
         Console(stderr=True).print(f"[red]grade: {args.out} is not empty; choose a new folder[/red]")
         return 2
-    (write_template if what == "template" else write_starter)(specs, args.reference, args.out)
+    if what == "template":
+        write_template(specs, args.reference, args.out)
+    else:
+        write_starter(specs, args.reference, args.out, notebook=args.notebook)
     return 0
 
 

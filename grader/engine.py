@@ -29,6 +29,8 @@ from grader.driver import Call, Item
 from grader.fences import PROCESS_LIMIT, Isolation, Mechanism, Plan, level
 from grader.fences import probe as probe_fences
 from grader.kinds import ReferenceFailure, Run, Verdict
+from grader.kinds.base import where
+from grader.notebooks import in_cells
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import CheckSpec, ExerciseSpec, SpecError
@@ -192,13 +194,13 @@ class Grader:
     def judge(self, pending: Pending, reply: RunReply, reference: Run | None) -> ExerciseResult:
         submission, spec = pending.submission, pending.spec
         result = ExerciseResult(exercise=spec.id, status="graded", score=0.0, max_score=spec.max_score,
-                                file=str(submission.files[spec.id]),
+                                file=submission.shown(spec.id),
                                 warnings=list(submission.exercise_warnings.get(spec.id, [])), seconds=reply.seconds)
         if reply.worker_error:
             self.errors.append(f"{submission.student}/{spec.id}: {reply.worker_error}")
             result.status, result.message = "error", f"grader error (not your fault): {reply.worker_error}"
             return result
-        observations, rejected = reply.observations, reply.rejected
+        observations, rejected = in_cells(reply.observations, submission.made()), reply.rejected
         unready = self.setup_failure(reply, observations.get("__setup__"))
         if unready:
             self.errors.append(f"{submission.student}/{spec.id}: {unready}")
@@ -288,7 +290,7 @@ class Grader:
             error = load.error
             if error.timeout:
                 return "timeout", f"{what} the file took longer than {self.options.timeout or spec.timeout:g} s — an endless loop at the top level?"
-            location = f" ({error.file}, line {error.line}: {error.code})" if error.file else ""
+            location = where(error)
             hint = ""
             # "Torch not compiled with CUDA enabled" (a CPU build), "Found no NVIDIA driver on your
             # system" (a CUDA build without a driver), "no CUDA GPUs are available": every build says it its way
@@ -379,7 +381,8 @@ class Grader:
                 if spec.id not in submission.files and (submission.only is None or spec.id in submission.only):
                     results[index].exercises.append(ExerciseResult(
                         exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
-                        message=f"no {' / '.join(spec.files)} found"))
+                        message=f"no {' / '.join(spec.files)} found (nor a notebook named so, nor one with a cell "
+                                f"tagged exercise:{spec.id})"))
         return submissions
 
     def cache_keys(self, reference: Submission, submissions: dict[int, Submission]) -> dict[tuple[int, str], str]:

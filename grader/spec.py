@@ -77,6 +77,8 @@ class ExerciseSpec(BaseModel):
     checks: list[CheckSpec] = Field(min_length=1)
     bugs: list[KnownBug] = Field(default_factory=list, description="Known student bugs, graded by `grade mutants`.")
     fair: list[FairMutant] = Field(default_factory=list, description="Survivors of `grade mutants` that are not bugs, and why.")
+    notebook_skip_tags: list[str] = Field(["skip"], description="Cells of a notebook submission tagged with one of these are "
+                                                                "left out of the exercise's program (Colab-only set-up, plots).")
     _kinds: dict[str, Any] = PrivateAttr(default_factory=dict)
     _keys: dict[str, str] = PrivateAttr(default_factory=dict)
     _code: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -112,16 +112,48 @@ def _is_solution(node: ast.stmt) -> bool:
                              ast.If, ast.Try, ast.Delete, ast.Assert))
 
 
-def write_starter(specs: list[ExerciseSpec], reference: Path, out: Path) -> list[Path]:
+def write_starter(specs: list[ExerciseSpec], reference: Path, out: Path, notebook: bool = False) -> list[Path]:
+    """One starter file per exercise: `ID.py`, or with `notebook` the notebook `ID.ipynb`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
         source = reference / spec.files[0]
         if source.exists():
-            target = out / spec.files[0]
-            target.write_text(strip(source.read_text(encoding="utf-8"), spec), encoding="utf-8")
+            text = strip(source.read_text(encoding="utf-8"), spec)
+            target = out / (f"{Path(spec.files[0]).stem}.ipynb" if notebook else spec.files[0])
+            target.write_text(as_notebook(text, spec) if notebook else text, encoding="utf-8")
             written.append(target)
     return written
+
+
+def as_notebook(text: str, spec: ExerciseSpec) -> str:
+    """A starter as a Jupyter notebook: a heading, then a code cell for the imports and each
+    definition or the script, as a notebook is written; it grades like the .py (grader.notebooks)."""
+    import nbformat
+
+    lines = text.rstrip("\n").split("\n")
+    body = ast.parse(text).body
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    starts = [0]
+    for previous, node in zip(body, body[1:]):
+        if isinstance(node, definitions) or isinstance(previous, definitions):    # a definition, or the script after one
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+            while first > starts[-1] and lines[first - 1].lstrip().startswith("#"):
+                first -= 1                               # a definition's comment goes with it
+            starts.append(first)
+    cells = [nbformat.v4.new_markdown_cell(
+        f"# {spec.id}{': ' + spec.title if spec.title else ''}\n\n"
+        f"Write the exercise in the code cells below and keep this notebook's name ({Path(spec.files[0]).stem}.ipynb). "
+        "Run `grade .` in its folder to check your work. Cells tagged `skip` are left out of grading; "
+        "shell lines (`!pip ...`) and magics (`%matplotlib`) are ignored.")]
+    for start, end in zip(starts, starts[1:] + [len(lines)]):
+        chunk = "\n".join(lines[start:end]).strip("\n")
+        if chunk:
+            cells.append(nbformat.v4.new_code_cell(chunk))
+    book = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    return nbformat.writes(book)
 
 
 STUDENT_README = """# {title}

@@ -1,8 +1,11 @@
 """Find submissions and their exercise files; make the private copies the children work in.
 
 A submission is a folder or a .zip. Exercise files are found by name at any depth, with the
-course's aliases; the shallowest wins. Sources that are not UTF-8 (Big5/CP950, GBK) are
-decoded and written to the private copy as UTF-8, with a warning. Nothing on disk is changed.
+course's aliases; the shallowest wins, and a .py before a notebook as deep. A notebook holds an
+exercise when it is named for it or a cell is tagged for it (grader.notebooks): the program made
+from its cells is written beside it in the private copy, under the exercise's file name. Sources
+that are not UTF-8 (Big5/CP950, GBK) are decoded and written to the private copy as UTF-8, with a
+warning. Nothing on disk is changed.
 """
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.notebooks import Notebook, NotebookError, Program, holds, program, read
 from grader.spec import ExerciseSpec
 
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".git", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 FALLBACK_ENCODINGS = ("cp950", "big5", "gbk", "gb18030")
 MAX_ZIP_BYTES = 200 * 2**20
 MAX_FILES = 5000
+MAX_NOTEBOOKS = 50
 # PEP 263 declarations in the first two lines: the private copy is UTF-8, so they must say so.
 CODING_LINE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+", re.MULTILINE)
 
@@ -38,6 +43,16 @@ class Submission:
     staged: Path | None = None                   # the UTF-8 copy every private box is copied from
     encoding_notes: dict[str, str] = field(default_factory=dict)   # file -> "was not UTF-8" warning
     only: set[str] | None = None                 # the exercises graded; the other files only sit beside (needs)
+    programs: dict[str, Program] = field(default_factory=dict)  # exercise id -> its program made from a notebook
+
+    def shown(self, exercise: str) -> str:
+        """The file a student knows the exercise by: the notebook, not the program made from it."""
+        made = self.programs.get(exercise)
+        return str(made.notebook if made else self.files[exercise])
+
+    def made(self) -> dict[Path, Program]:
+        """The programs made from notebooks, by their path in the submission."""
+        return {self.files[exercise]: made for exercise, made in self.programs.items()}
 
     def graded(self, exercise: str) -> bool:
         """Is this exercise graded for this submission (its file found, and not excluded)?"""
@@ -55,7 +70,8 @@ def is_single(path: Path, specs: list[ExerciseSpec]) -> bool:
     if path.is_file():
         return path.suffix == ".zip"
     names = {name for spec in specs for name in spec.files}
-    return (path / ".git").exists() or any((path / name).is_file() for name in names)
+    return ((path / ".git").exists() or any((path / name).is_file() for name in names)
+            or any(notebook.is_file() for notebook in path.glob("*.ipynb")))
 
 
 def list_submissions(path: Path, specs: list[ExerciseSpec], mode: str = "auto") -> list[Path]:
@@ -95,30 +111,73 @@ def unpack(path: Path, into: Path) -> Path:
 
 
 def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
-    """Locate each exercise's file at any depth; the shallowest candidate wins, with a warning."""
-    candidates: dict[str, list[Path]] = {spec.id: [] for spec in specs}
+    """Locate each exercise's file at any depth; the shallowest candidate wins, with a warning.
+    A notebook that holds the exercise is a candidate too, after a .py file as deep."""
+    candidates: dict[str, list[tuple[Path, Notebook | None]]] = {spec.id: [] for spec in specs}
     names = {name: spec.id for spec in specs for name in spec.files}
+    notebooks: list[Notebook] = []
     count = 0
-    for path in sorted(submission.root.rglob("*.py")):
+    for path in sorted(submission.root.rglob("*")):
+        if path.suffix not in (".py", ".ipynb"):
+            continue
         relative = path.relative_to(submission.root)
-        if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts[:-1]) or path.is_symlink():
+        if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts[:-1]) or path.is_symlink() \
+                or not path.is_file():
             continue
         count += 1
         if count > MAX_FILES:
-            submission.warnings.append(f"more than {MAX_FILES} Python files: the rest were not searched")
+            submission.warnings.append(f"more than {MAX_FILES} Python files and notebooks: the rest were not searched")
             break
+        if path.suffix == ".ipynb":
+            if len(notebooks) == MAX_NOTEBOOKS:
+                submission.warnings.append(f"more than {MAX_NOTEBOOKS} notebooks: {relative} and the rest were not read")
+                continue
+            try:
+                notebooks.append(read(path, relative))
+            except NotebookError as error:
+                submission.warnings.append(str(error))
+            continue
         exercise = names.get(path.name)
         if exercise:
-            candidates[exercise].append(relative)
+            candidates[exercise].append((relative, None))
+    for notebook in notebooks:
+        for spec in specs:
+            if holds(notebook, spec):
+                candidates[spec.id].append((notebook.path.parent / spec.files[0], notebook))
+
+    def rank(spec: ExerciseSpec, candidate: tuple[Path, Notebook | None]) -> tuple:
+        path, notebook = candidate
+        alias = spec.files.index(notebook.path.stem + ".py") if notebook and notebook.path.stem + ".py" in spec.files \
+            else len(spec.files) if notebook else spec.files.index(path.name)
+        return len(path.parts), notebook is not None, alias, str(notebook.path if notebook else path)
+
     for spec in specs:
-        found = sorted(candidates[spec.id], key=lambda p: (len(p.parts), spec.files.index(p.name), str(p)))
+        found = sorted(candidates[spec.id], key=lambda candidate: rank(spec, candidate))
         if not found:
             continue
-        submission.files[spec.id] = found[0]
+        path, chosen = found[0]
+        submission.files[spec.id] = path
+        if chosen is not None:
+            made = program(chosen, spec, needed(spec, specs))
+            submission.programs[spec.id] = made
+            submission.exercise_warnings.setdefault(spec.id, []).extend(made.warnings)
         if len(found) > 1:
-            others = ", ".join(str(p) for p in found[1:])
+            others = ", ".join(str(nb.path if nb else p) for p, nb in found[1:])
             submission.exercise_warnings.setdefault(spec.id, []).append(
-                f"several files for {spec.id}: graded {found[0]}, ignored {others}")
+                f"several files for {spec.id}: graded {submission.shown(spec.id)}, ignored {others}")
+
+
+def needed(spec: ExerciseSpec, specs: list[ExerciseSpec]) -> set[str]:
+    """The exercises this one builds on, and those they build on."""
+    by_id = {other.id: other for other in specs}
+    found: set[str] = set()
+    todo = list(spec.needs)
+    while todo:
+        exercise = todo.pop()
+        if exercise not in found and exercise in by_id:
+            found.add(exercise)
+            todo += by_id[exercise].needs
+    return found
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -154,4 +213,6 @@ def stage(submission: Submission, into: Path) -> None:
             target.write_text(CODING_LINE.sub(r"\g<1>utf-8", text, count=2), encoding="utf-8")
         else:
             shutil.copyfile(source, target)
+    for exercise, made in submission.programs.items():
+        (into / submission.files[exercise]).write_text(CODING_LINE.sub(r"\g<1>utf-8", made.text, count=2), encoding="utf-8")
     submission.staged = into

@@ -30,7 +30,8 @@ class ErrorInfo(BaseModel):
     type: str = Field(description="Exception class name, e.g. 'ZeroDivisionError'.")
     message: str = Field(description="str() of the exception, truncated.")
     file: str | None = Field(None, description="Student file (relative to the submission) of the innermost student frame.")
-    line: int | None = Field(None, description="Line number in that file.")
+    line: int | None = Field(None, description="Line number in that file (in its cell, for a notebook).")
+    cell: int | None = Field(None, description="For a notebook: its cell, counted from 1 at the top (set by the trusted side).")
     code: str | None = Field(None, description="The source line, for the feedback.")
     timeout: bool = Field(False, description="True when the grader stopped a call that ran too long.")
 

@@ -126,7 +126,7 @@ class ReferenceFailure(Exception):
 
 def where(error: ErrorInfo) -> str:
     if error.file:
-        location = f"{error.file}, line {error.line}"
+        location = f"{error.file}, {'' if error.cell is None else f'cell {error.cell}, '}line {error.line}"
         return f" ({location}: {error.code})" if error.code else f" ({location})"
     return ""
 
@@ -167,7 +167,8 @@ def case_error(outcome: dict) -> str | None:
     if "error" not in outcome:
         return None
     error = outcome["error"]
-    location = f" ({error['file']}, line {error['line']}: {error.get('code') or ''})" if error.get("file") else ""
+    cell = f"cell {error['cell']}, " if error.get("cell") is not None else ""
+    location = f" ({error['file']}, {cell}line {error['line']}: {error.get('code') or ''})" if error.get("file") else ""
     return f"{error['type']}: {error['message']}{location}"
 
 

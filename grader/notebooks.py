@@ -1,0 +1,216 @@
+"""Jupyter and Colab notebooks as submissions: each exercise's program made from a notebook's
+code cells, and a map from that program's lines back to the cells, so feedback says "cell 4,
+line 2" where the student can find it.
+
+Read with nbformat (any version it reads, Colab's downloads included); outputs stored in the
+notebook are never read. Which cells make exercise X's program:
+- a notebook named for X (`gd.ipynb`, with the spec's aliases) holds X;
+- a cell tagged `exercise:X` (a code or Markdown cell, such as the exercise's heading) starts X's
+  section, which runs to the next cell tagged for an exercise; one notebook may hold several;
+- the cells before the first section are setup, shared by every exercise of the notebook;
+- X's program is the setup, X's sections and the sections of the exercises X needs (net1 builds
+  on net), in the notebook's order; code cells only, without the cells tagged `skip` (or a tag
+  the spec names).
+IPython magics and shell lines (`%matplotlib inline`, `!pip install torch`) are not Python: each
+such line becomes `pass`, with a warning naming the cell, and a cell of another language
+(`%%bash`, `%%writefile`) is left out. A cell that compiles as it is stays exactly as written.
+
+The notebook is data read by the trusted side, like a .py file's text: nothing in it runs here.
+"""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.spec import ExerciseSpec
+from grader.wire import ErrorInfo, Observation
+
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+EXERCISE_TAG = "exercise:"
+# Cell magics whose body is Python that IPython runs as written: the body is kept.
+PYTHON_CELL_MAGICS = {"%%time", "%%timeit", "%%capture", "%%prun"}
+SHELL_OR_MAGIC = re.compile(r"^(\s*)(?:[%!]|[\w.,\s\[\]]+=\s*[%!]\s*\w)")
+HELP = re.compile(r"^\s*\?*[\w.]+\?{1,2}\s*$")     # `torch.zeros?`: IPython's help
+COLAB_ONLY = re.compile(r"^\s*(?:from|import)\s+google\.colab\b", re.MULTILINE)
+
+
+class NotebookError(Exception):
+    """A notebook that cannot be read: reported as a warning of the submission, the rest goes on."""
+
+
+@dataclass
+class Cell:
+    number: int                 # 1-based, counting every cell (Markdown too), as a student counts them
+    kind: str                   # "code", "markdown", "raw"
+    source: str
+    tags: list[str]
+
+    def exercises(self) -> list[str]:
+        return [tag[len(EXERCISE_TAG):].strip() for tag in self.tags if tag.startswith(EXERCISE_TAG)]
+
+
+@dataclass
+class Notebook:
+    path: Path                  # relative to the submission
+    cells: list[Cell]
+
+    def tagged(self) -> set[str]:
+        return {exercise for cell in self.cells for exercise in cell.exercises()}
+
+
+@dataclass
+class Program:
+    """One exercise's program made from a notebook, and where each of its lines came from."""
+
+    notebook: Path
+    text: str
+    origins: list[tuple[int, int] | None]          # per program line (0-based): (cell number, line in cell)
+    warnings: list[str] = field(default_factory=list)
+
+    def locate(self, line: int) -> tuple[int, int] | None:
+        """The (cell, line in cell) of a 1-based line of the program."""
+        return self.origins[line - 1] if 0 < line <= len(self.origins) else None
+
+
+def read(path: Path, relative: Path) -> Notebook:
+    """The cells of a notebook file; NotebookError, saying what to do, when it cannot be read."""
+    import nbformat
+    from nbformat.reader import NotJSONError
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"{relative} is {size // 2**20} MiB, over {MAX_NOTEBOOK_BYTES // 2**20} MiB: "
+                                "clear its outputs (Edit > Clear all outputs) and hand it in again")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")     # nbformat warns of missing cell ids and the like: not the student's concern
+            node = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+            major = int(node.get("nbformat", 4))
+            if major != 4:
+                node = nbformat.convert(node, 4)
+    except NotebookError:
+        raise
+    except UnicodeDecodeError:
+        raise NotebookError(f"{relative} is not UTF-8 text, so it is not a notebook Jupyter wrote: "
+                            "save it again from Jupyter or Colab (File > Download > .ipynb)") from None
+    except (json.JSONDecodeError, NotJSONError, RecursionError):
+        raise NotebookError(f"{relative} is not valid JSON: download it again from "
+                            "Jupyter or Colab (File > Download > .ipynb)") from None
+    except Exception as error:  # noqa: BLE001 - nbformat and its validator raise many kinds on malformed files
+        raise NotebookError(f"{relative} could not be read as a notebook ({type(error).__name__}: {str(error)[:200]}): "
+                            "download it again from Jupyter or Colab (File > Download > .ipynb)") from None
+    cells = []
+    try:
+        for number, cell in enumerate(node.get("cells", []), start=1):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            tags = (cell.get("metadata") or {}).get("tags") or []
+            cells.append(Cell(number=number, kind=str(cell.get("cell_type", "")), source=source,
+                              tags=[str(tag).strip() for tag in tags if isinstance(tag, str)]))
+    except (AttributeError, TypeError) as error:
+        raise NotebookError(f"{relative}: its cells are not what Jupyter writes ({error}): "
+                            "download it again from Jupyter or Colab (File > Download > .ipynb)") from None
+    return Notebook(path=relative, cells=cells)
+
+
+def holds(notebook: Notebook, spec: ExerciseSpec) -> bool:
+    """Does this notebook hold the exercise: named for it, or a cell tagged for it?"""
+    stems = {Path(name).stem for name in spec.files}
+    return notebook.path.stem in stems or spec.id in notebook.tagged()
+
+
+def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str]) -> Program:
+    """The exercise's program: setup cells, its sections and those of the exercises in `needed`."""
+    wanted = {spec.id} | needed
+    lines: list[str] = []
+    origins: list[tuple[int, int] | None] = []
+    notes: list[str] = []
+    section: str | None = None                      # None: the setup before the first section
+    skip = set(spec.notebook_skip_tags)
+    for cell in notebook.cells:
+        tagged = cell.exercises()
+        if tagged:
+            section = tagged[0]
+        if cell.kind != "code" or (section is not None and section not in wanted) or skip & set(cell.tags):
+            continue
+        source, cell_notes = python_of(cell)
+        notes += cell_notes
+        if source is None:
+            continue
+        for number, line in enumerate(source.split("\n"), start=1):
+            lines.append(line)
+            origins.append((cell.number, number))
+        lines.append("")                             # cells apart, as Jupyter runs them
+        origins.append(None)
+    return Program(notebook=notebook.path, text="\n".join(lines) + "\n", origins=origins, warnings=notes)
+
+
+def python_of(cell: Cell) -> tuple[str | None, list[str]]:
+    """The cell as Python (None: left out), with a warning per line that is not Python."""
+    source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
+    notes = []
+    if COLAB_ONLY.search(source):
+        notes.append(f"cell {cell.number} imports google.colab, which exists only on Colab: tag that cell "
+                     "'skip' so the grader leaves it out")
+    try:
+        compile(source, f"cell {cell.number}", "exec", dont_inherit=True)
+        return source, notes                        # valid Python: exactly as written
+    except Exception:  # noqa: BLE001 - SyntaxError, or RecursionError/MemoryError of a hostile cell: not this process's end
+        pass
+    lines = source.split("\n")
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if first.startswith("%%"):
+        magic = first.split()[0]
+        if magic not in PYTHON_CELL_MAGICS:
+            notes.append(f"cell {cell.number} is a {magic} cell, not Python: it was left out")
+            return None, notes
+        at = next(i for i, line in enumerate(lines) if line.strip())
+        lines[at] = ""
+    for index, line in enumerate(lines):
+        match = SHELL_OR_MAGIC.match(line)
+        if match or HELP.match(line):
+            what = "a shell command" if line.strip().startswith("!") or "!" in line.split("=", 1)[-1][:3] else "an IPython magic"
+            notes.append(f"cell {cell.number}, line {index + 1}: {line.strip()[:80]!r} is {what}, not Python: "
+                         "it was left out (the grader installs nothing and shows no plots)")
+            lines[index] = (match.group(1) if match else "") + "pass"
+    return "\n".join(lines), notes
+
+
+def in_cells(observations: dict[str, Observation], programs: dict[Path, Program]) -> dict[str, Observation]:
+    """The observations with each error that points into a program made from a notebook pointed at
+    the notebook's cell instead: the load's or a check's error, and the errors of single cases that
+    a probe keeps in its value (`programs`: by the program's path in the submission)."""
+    if not programs:
+        return observations
+    by_file = {str(path): made for path, made in programs.items()}
+
+    def moved(error: dict[str, Any]) -> dict[str, Any]:
+        made = by_file.get(error.get("file") or "")
+        if made is None:
+            return error
+        origin = made.locate(error["line"]) if isinstance(error.get("line"), int) else None
+        cell, line = origin if origin else (None, None)
+        return {**error, "file": str(made.notebook), "cell": cell, "line": line}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            if {"type", "message", "file", "line"} <= value.keys():
+                return moved(value)
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    changed = {}
+    for name, observation in observations.items():
+        error = observation.error
+        changed[name] = observation.model_copy(update={
+            "error": ErrorInfo.model_validate(moved(error.model_dump())) if error is not None else None,
+            "value": walk(observation.value)})
+    return changed

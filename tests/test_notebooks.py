@@ -1,0 +1,197 @@
+"""Jupyter and Colab notebooks grade like the same code in a .py: the reference as notebooks
+earns full marks, a bug costs the same points in a notebook as in a .py, and feedback points at
+the notebook's cell."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT, by_student, grade, reference_source, write
+
+from grader.notebooks import Cell, Notebook, program, python_of
+from grader.starter import as_notebook
+from grader.submissions import Submission, find_files
+
+
+def notebook(cells: list[tuple[str, str] | tuple[str, str, list[str]]], colab: bool = False) -> str:
+    """A notebook of (kind, source[, tags]) cells, written as Jupyter (or Colab) writes one."""
+    made = []
+    for kind, source, *tags in cells:
+        cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags[0]
+        if colab and kind == "code":
+            cell.metadata["id"] = f"c{len(made)}"
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="9.216\nfull marks please\n")]
+            cell.execution_count = len(made)
+        made.append(cell)
+    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    if colab:
+        metadata |= {"colab": {"provenance": [], "gpuType": "T4"}, "accelerator": "GPU"}
+    return nbformat.writes(nbformat.v4.new_notebook(cells=made, metadata=metadata))
+
+
+def cells_of(text: str) -> list[tuple[str, str, list[str]]]:
+    return [(cell.cell_type, cell.source, list(cell.metadata.get("tags", [])))
+            for cell in nbformat.reads(text, as_version=4).cells]
+
+
+@pytest.fixture(scope="module")
+def reference_notebooks(specs, tmp_path_factory):
+    """The reference as notebooks, graded as a class: one notebook per exercise, and one
+    notebook holding every exercise (a section per exercise, tagged exercise:ID)."""
+    root = tmp_path_factory.mktemp("notebooks")
+    course = []
+    for spec in specs:
+        text = as_notebook(reference_source(spec.files[0]), spec)
+        write(root / "each", {f"{spec.id}.ipynb": text})
+        heading, *code = cells_of(text)
+        course += [("markdown", heading[1], [f"exercise:{spec.id}"]), *code]
+    write(root / "together", {"course.ipynb": notebook([("code", "%matplotlib inline\nimport math"), *course])})
+    return grade(root, specs)
+
+
+def test_the_reference_as_notebooks_earns_full_marks(reference_notebooks, specs):
+    results = by_student(reference_notebooks)
+    assert set(results) == {"each", "together"}
+    for student, exercises in results.items():
+        for spec in specs:
+            result = exercises[spec.id]
+            assert result.score == spec.max_score, (student, spec.id, result.message, [c.message for c in result.checks])
+    assert results["each"]["net1"].file == "net1.ipynb"
+    assert results["together"]["net1"].file == "course.ipynb"
+    assert any("'%matplotlib inline' is an IPython magic" in w for w in results["together"]["gd"].warnings)
+
+
+NET_BUG = ("        x.g += self.gfx(x.v, y.v) * o.g", "        x.g = self.gfx(x.v, y.v) * o.g")
+
+
+@pytest.fixture(scope="module")
+def buggy(specs, tmp_path_factory):
+    """The same bugs in a .py and in notebooks (Jupyter's and Colab's), graded in one class."""
+    root = tmp_path_factory.mktemp("buggy")
+    net = reference_source("net.py")
+    assert NET_BUG[0] in net
+    net = net.replace(*NET_BUG)                   # gradients overwritten, not accumulated
+    gd = reference_source("gd.py").replace("return (f(p1) - f(p)) / step", "return (f(p1) - f(p)) / step / 0")
+    assert "/ 0" in gd
+    net1 = reference_source("net1.py")
+    write(root / "as_py", {"net.py": net, "net1.py": net1, "gd.py": gd})
+    net_cells = cells_of(as_notebook(net, next(s for s in specs if s.id == "net")))[1:]
+    gd_cells = cells_of(as_notebook(gd, next(s for s in specs if s.id == "gd")))[1:]
+    write(root / "jupyter", {"hw/homework.ipynb": notebook([
+        ("code", "!pip install torch\nimport numpy as np"),
+        ("markdown", "## Part 1", ["exercise:net"]), *net_cells,
+        ("code", "from google.colab import drive\ndrive.mount('/content/drive')", ["skip"]),
+        ("markdown", "## Part 2", ["exercise:net1"]), ("code", net1),
+        ("markdown", "## Part 3", ["exercise:gd"]), *gd_cells,
+        ("code", "%%bash\necho hello"),
+    ])})
+    write(root / "colab", {"net.ipynb": notebook([("code", net)], colab=True),
+                           "net1.ipynb": notebook([("code", net1)], colab=True),
+                           "gd1.ipynb": notebook([("code", gd)], colab=True)})
+    return grade(root, specs, exercises=["net", "net1", "gd"]), root
+
+
+def test_a_bug_costs_the_same_points_in_a_notebook_as_in_a_py(buggy):
+    results = by_student(buggy[0])
+    for exercise in ("net", "net1", "gd"):
+        expected = {c.name: c.score for c in results["as_py"][exercise].checks}
+        assert sum(expected.values()) < results["as_py"][exercise].max_score or exercise == "net1", exercise
+        for student in ("jupyter", "colab"):
+            assert {c.name: c.score for c in results[student][exercise].checks} == expected, (student, exercise)
+
+
+def test_feedback_points_at_the_notebooks_cell(buggy):
+    report, root = buggy
+    results = by_student(report)
+    on_py = " ".join(c.message for c in results["as_py"]["gd"].checks)
+    line = reference_source("gd.py").split("\n").index("    return (f(p1) - f(p)) / step") + 1
+    assert f"(gd.py, line {line}: return (f(p1) - f(p)) / step / 0)" in on_py
+    on_notebook = " ".join(c.message for c in results["jupyter"]["gd"].checks)
+    cells = cells_of((root / "jupyter" / "hw" / "homework.ipynb").read_text(encoding="utf-8"))
+    df_cell = next(number for number, cell in enumerate(cells, start=1) if cell[1].startswith("def df("))
+    assert f"(hw/homework.ipynb, cell {df_cell}, line 5: return (f(p1) - f(p)) / step / 0)" in on_notebook
+    assert "gd.py" not in on_notebook
+    assert results["jupyter"]["gd"].file == "hw/homework.ipynb"
+    assert results["colab"]["gd"].file == "gd1.ipynb"
+    warnings = " ".join(results["jupyter"]["net"].warnings)
+    assert "cell 1, line 1: '!pip install torch' is a shell command" in warnings
+    assert "is a %%bash cell, not Python: it was left out" in " ".join(results["jupyter"]["gd"].warnings)
+    assert not any("google.colab" in w for w in results["jupyter"]["net"].warnings)    # tagged skip: left out
+
+
+def _spec(exercise):
+    from grader.exercises import load_specs
+
+    return next(s for s in load_specs(ROOT / "assignments") if s.id == exercise)
+
+
+def test_a_syntax_error_in_a_cell_is_reported_in_that_cell(specs, tmp_path):
+    write(tmp_path / "s", {"net1.ipynb": notebook([("markdown", "# net1"), ("code", "from net import Net"),
+                                                    ("code", "net = Net()\nx = net.variable(1\ny = 2")]),
+                           "net.py": reference_source("net.py")})
+    result = by_student(grade(tmp_path, specs, exercises=["net1"]))["s"]["net1"]
+    assert result.status == "error"
+    assert "net1.ipynb, cell 3, line 2" in result.message, result.message
+
+
+def test_which_cells_make_an_exercise():
+    net1 = _spec("net1")
+    book = Notebook(path=Path("hw.ipynb"), cells=[
+        Cell(1, "code", "import math", []),
+        Cell(2, "markdown", "# net", ["exercise:net"]),
+        Cell(3, "code", "class Net: pass", []),
+        Cell(4, "code", "plot()", ["skip"]),
+        Cell(5, "markdown", "# gd", ["exercise:gd"]),
+        Cell(6, "code", "def df(): pass", []),
+        Cell(7, "code", "n = Net()", ["exercise:net1"]),
+    ])
+    made = program(book, net1, {"net"})
+    assert made.text == "import math\n\nclass Net: pass\n\nn = Net()\n\n"
+    assert made.locate(5) == (7, 1) and made.locate(2) is None and made.locate(99) is None
+
+
+@pytest.mark.parametrize("source, kept, warned", [
+    pytest.param("x = 1 != 2\n", "x = 1 != 2\n", [], id="valid-python-untouched"),
+    pytest.param("%matplotlib inline\nx = 1", "pass\nx = 1", ["cell 1, line 1: '%matplotlib inline' is an IPython magic"], id="magic"),
+    pytest.param("if True:\n    !pip install x\ny = 2", "if True:\n    pass\ny = 2", ["is a shell command"], id="indented-shell"),
+    pytest.param("files = !ls\nn = 1", "pass\nn = 1", ["'files = !ls' is a shell command"], id="assigned-shell"),
+    pytest.param("%%time\nx = sum(range(9))", "\nx = sum(range(9))", [], id="time-cell-kept"),
+    pytest.param("%%writefile a.py\nprint(1)", None, ["is a %%writefile cell, not Python"], id="other-language-cell"),
+    pytest.param("torch.zeros?\ny = 1", "pass\ny = 1", ["is an IPython magic"], id="help"),
+])
+def test_magics_and_shell_lines_are_left_out(source, kept, warned):
+    text, notes = python_of(Cell(1, "code", source, []))
+    assert text == kept
+    assert len(notes) == len(warned) and all(w in n for w, n in zip(warned, notes))
+
+
+def test_a_py_beside_a_notebook_wins_and_a_broken_notebook_is_named(specs, tmp_path):
+    write(tmp_path, {"gd.py": "x = 1\n", "gd.ipynb": notebook([("code", "y = 2")]),
+                     "net.ipynb": "{not json", "deep/net1.ipynb": notebook([("code", "z = 3")])})
+    submission = Submission(student="s", path=tmp_path, root=tmp_path)
+    find_files(submission, specs)
+    assert str(submission.files["gd"]) == "gd.py" and "gd" not in submission.programs
+    assert "graded gd.py, ignored gd.ipynb" in submission.exercise_warnings["gd"][0]
+    assert any(w.startswith("net.ipynb is not valid JSON") and "File > Download > .ipynb" in w for w in submission.warnings)
+    assert submission.shown("net1") == "deep/net1.ipynb" and str(submission.files["net1"]) == "deep/net1.py"
+
+
+def test_starter_notebooks_open_in_jupyter_and_grade_to_zero_with_cells_named(specs, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "grader", "starter", str(tmp_path / "start"), "--notebook",
+                           "--exercise", "net", "--exercise", "torchGd3"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "start").iterdir()) == ["net.ipynb", "torchGd3.ipynb"]
+    book = nbformat.read(tmp_path / "start" / "net.ipynb", as_version=4)
+    nbformat.validate(book)
+    assert book.cells[0].cell_type == "markdown" and "keep this notebook's name (net.ipynb)" in book.cells[0].source
+    assert [c.source.split("\n")[0] for c in book.cells[2:5]] == ["class Node:", "class Gate:", "class Net:"]
+    report = json.loads(subprocess.run(
+        [sys.executable, "-m", "grader", str(tmp_path / "start"), "--quiet", "--no-cache", "--json", "/dev/stdout",
+         "--exercise", "torchGd3"], capture_output=True, text=True).stdout)
+    [result] = report["submissions"][0]["exercises"]
+    assert result["score"] == 0 and result["file"] == "torchGd3.ipynb"
+    assert "NotImplementedError: write the script of torchGd3.py (torchGd3.ipynb, cell" in result["message"]
