@@ -34,7 +34,7 @@ from grader.notebooks import in_cells
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import CheckSpec, ExerciseSpec, SpecError
-from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, unpack
+from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, student_name, unpack
 from grader.wire import Job, Observation, RunReply
 
 OUTPUT_BYTES = 256 * 1024
@@ -165,7 +165,7 @@ class Grader:
         return max(1, int(cluster.split(":", 1)[1])) if cluster.startswith("local:") else 1
 
     def prepare(self, path: Path, index: int) -> Submission:
-        student = path.stem if path.suffix == ".zip" else path.resolve().name
+        student = student_name(path)
         root = path
         if path.suffix == ".zip":
             root = unpack(path, self.scratch / f"unpacked-{index}")

@@ -84,6 +84,37 @@ def list_submissions(path: Path, specs: list[ExerciseSpec], mode: str = "auto") 
     return entries
 
 
+def student_name(path: Path) -> str:
+    """Who a submission is: a zip's name without .zip, a folder's name."""
+    return path.stem if path.suffix == ".zip" else path.resolve().name
+
+
+def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -> dict[str, dict[str, str]]:
+    """Each exercise's source text per student (a notebook's: the program made from it), read as
+    grading reads them, zips unpacked under `scratch`; for comparing texts, never for running them.
+    A submission that cannot be read is left out; a second one of the same name gets a suffix."""
+    found: dict[str, dict[str, str]] = {spec.id: {} for spec in specs}
+    taken: set[str] = set()
+    for index, path in enumerate(list_submissions(target, specs, mode)):
+        name = student = student_name(path)
+        while name in taken:
+            name = f"{student} ({len(taken)})"
+        taken.add(name)
+        try:
+            root = unpack(path, scratch / f"unpacked-{index}") if path.suffix == ".zip" else path
+        except SubmissionError:
+            continue
+        submission = Submission(student=name, path=path, root=root)
+        find_files(submission, specs)
+        for exercise, file in submission.files.items():
+            made = submission.programs.get(exercise)
+            try:
+                found[exercise][name] = made.text if made else decode((root / file).read_bytes())[0]
+            except OSError:
+                continue
+    return found
+
+
 def unpack(path: Path, into: Path) -> Path:
     """Extract a zip safely (no absolute paths, no '..', no links, bounded size); returns its root."""
     try:
