@@ -1,6 +1,7 @@
 """`grade PATH`: grade one submission or a whole class, print the report, write the outputs asked
 for. `grade schema` prints the JSON report's schema; `grade starter` and `grade template` write the
-students' files; `grade mutants` grades the reference's mutants (grader.mutation).
+students' files; `grade mutants` grades the reference's mutants (grader.mutation); `grade similarity`
+compares the class's files (grader.similarity), as `grade PATH --similarity` does after grading.
 
 Exit codes: 0 grading completed (whatever the students scored), 1 a submission scored below
 --fail-under, 2 usage error, 3 the grader itself failed somewhere (reported as such, never as a
@@ -26,6 +27,7 @@ from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport
 from grader.safe_text import one_line
+from grader.similarity import DEFAULT_THRESHOLD, SimilarityReport, Texts
 from grader.spec import ExerciseSpec, SpecError
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -66,6 +68,13 @@ def parser() -> argparse.ArgumentParser:
                    help=f"refuse to grade below this isolation level ({' < '.join(LEVELS)})")
     p.add_argument("--all-checks", action="store_true",
                    help="show hidden and after-due-date checks when grading one submission (instructors)")
+    p.add_argument("--similarity", action="store_true",
+                   help="also compare the files: who handed in the reference or --similarity-base's material, who shares "
+                        "code (the JSON's similarity block, DIR/similarity.html with --html); no score changes")
+    p.add_argument("--similarity-base", type=Path, metavar="DIR",
+                   help="the course's own material to compare with too (the teacher's published demos)")
+    p.add_argument("--similarity-threshold", type=float, metavar="PERCENT", default=100 * DEFAULT_THRESHOLD,
+                   help=f"list overlaps and pairs from this share of a student's code (default {100 * DEFAULT_THRESHOLD:g})")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
     p.add_argument("--wide", action="store_true", help="the full students × exercises table, however wide the terminal")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -224,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         return make_classroom_files(argv[0], argv[1:])
     if argv[:1] == ["mutants"]:
         return mutants(argv[1:])
+    if argv[:1] == ["similarity"]:
+        return similarity(argv[1:])
     args = parser().parse_args(argv)
     errors = Console(stderr=True)
     if not args.path.exists():
@@ -231,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
         errors.print("[red]grade: --workers and --timeout must be positive[/red]")
+        return 2
+    if not similarity_options_valid(args.similarity_base, args.similarity_threshold, errors, "grade"):
         return 2
     specs = chosen_specs(args.assignments, args.exercise, errors, "grade")
     if specs is None:
@@ -263,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         errors.print(banner(isolation))
     console = Console()
+    texts = None
     if args.quiet:
         report = grader.grade(args.path)
         for problem in report.errors:     # quiet is no table and no progress, never silence on an error
@@ -270,11 +284,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
+    if args.similarity or args.similarity_base:
+        report.similarity, texts = compared(args.path, specs, args)
+    if not args.quiet:
         if args.wide:
             console = Console(width=max(console.width, report.full_width()))
         console.print(report.student_view() if single_view(args, report) else report)
     try:
         write_outputs(report, args)
+        if args.html and report.similarity is not None and texts is not None:
+            similarity_page(report.similarity, texts, args.html)
     except ValueError as error:
         errors.print(f"[red]grade: {error}[/red]")
         return 2
@@ -283,6 +302,67 @@ def main(argv: list[str] | None = None) -> int:
     if args.fail_under is not None and any(
             s.max_score and s.percent < args.fail_under for s in report.submissions):
         return 1
+    return 0
+
+
+def similarity_options_valid(base: Path | None, threshold: float, errors: Console, command: str) -> bool:
+    if base is not None and not base.is_dir():
+        errors.print(f"[red]{command}: --similarity-base {base}: no such folder[/red]")
+        return False
+    if not 0 < threshold <= 100:
+        errors.print(f"[red]{command}: the similarity threshold is a percentage in (0, 100], got {threshold:g}[/red]")
+        return False
+    return True
+
+
+def compared(path: Path, specs: list[ExerciseSpec], args: argparse.Namespace) -> tuple[SimilarityReport, Texts]:
+    """The similarity of the class's files (grader.similarity), exercises as chosen."""
+    from grader.similarity import of_class
+
+    chosen = [spec for spec in specs if not args.exercise or spec.id in args.exercise]
+    return of_class(path, chosen, args.reference, args.similarity_base, args.mode, args.similarity_threshold / 100)
+
+
+def similarity_page(report: SimilarityReport, texts: Texts, out: Path) -> None:
+    from grader.outputs import similarity_page as page
+
+    page.write(report, texts.students, texts.reference, texts.base, out)
+
+
+def similarity(argv: list[str]) -> int:
+    """`grade similarity DIR`: compare a class's files without grading them."""
+    p = argparse.ArgumentParser(prog="grade similarity", description="Compare every pair of submissions per exercise "
+                                "(winnowing fingerprints, as MOSS does; comments, layout and names do not matter), and each "
+                                "with the reference and the course's material. Evidence for a person: no score changes.")
+    p.add_argument("path", type=Path, help="a class folder (each child folder or .zip is one student)")
+    p.add_argument("--similarity-base", "--base", type=Path, metavar="DIR", dest="similarity_base",
+                   help="the course's own material to compare with too (the teacher's published demos)")
+    p.add_argument("--similarity-threshold", "--threshold", type=float, metavar="PERCENT", dest="similarity_threshold",
+                   default=100 * DEFAULT_THRESHOLD, help=f"list from this share of a student's code (default {100 * DEFAULT_THRESHOLD:g})")
+    p.add_argument("--exercise", action="append", default=[], metavar="ID", help="only this exercise (repeatable)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the similarity report as JSON")
+    p.add_argument("--html", type=Path, metavar="DIR", help="write DIR/similarity.html: each pair side by side")
+    p.add_argument("--reference", type=Path, default=PROJECT / "reference", help="folder of reference solutions")
+    p.add_argument("--assignments", type=Path, default=PROJECT / "assignments", help="folder of assignment specs")
+    p.add_argument("--quiet", action="store_true", help="nothing on the terminal")
+    p.set_defaults(mode="class")
+    args = p.parse_args(argv)
+    errors = Console(stderr=True)
+    if not args.path.is_dir():
+        errors.print(f"[red]grade similarity: {args.path}: no such folder[/red]")
+        return 2
+    if not similarity_options_valid(args.similarity_base, args.similarity_threshold, errors, "grade similarity"):
+        return 2
+    specs = chosen_specs(args.assignments, args.exercise, errors, "grade similarity")
+    if specs is None:
+        return 2
+    report, texts = compared(args.path, specs, args)
+    if not args.quiet:
+        Console().print(report)
+    if args.json:
+        args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    if args.html:
+        similarity_page(report, texts, args.html)
     return 0
 
 

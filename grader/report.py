@@ -16,6 +16,7 @@ from rich.text import Text
 
 from grader.fences import Isolation
 from grader.safe_text import clean, one_line
+from grader.similarity import SimilarityReport
 
 CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
@@ -130,11 +131,15 @@ class ClassReport(BaseModel):
     submissions: list[SubmissionResult]
     errors: list[str] = Field(default_factory=list, description="Grader errors (never a student's fault).")
     notices: list[str] = Field(default_factory=list, description="Things the instructor should know (an unusable cache).")
+    similarity: SimilarityReport | None = Field(None, description="With --similarity: who handed in the reference or the "
+                                                                  "course's material, and who shares code (no score changes).")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table(options.max_width)
         yield Group(*[submission for submission in self.submissions
                       if submission.score < submission.max_score or submission.warnings])
+        if self.similarity is not None:
+            yield self.similarity
         for error in self.errors:
             yield _line(f"grader error: {error}", "bold red")
         for notice in self.notices:

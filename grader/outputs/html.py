@@ -106,6 +106,13 @@ def index(report: ClassReport) -> str:
     parts = [f"<h1>Grading report</h1><p>seed {report.seed} · grader {e(report.grader_version)} · "
              f"isolation {e(report.isolation.level)} · {len(report.submissions)} submissions</p>",
              heatmap(report), f"<figure id='histogram'>{histogram(report)}</figure>"]
+    if report.similarity is not None:
+        found = [(x.exercise, len(x.reference), len(x.base), len(x.pairs)) for x in report.similarity.exercises
+                 if x.reference or x.base or x.pairs]
+        summary = "; ".join(f"{e(exercise)}: {r} reference, {b} course material, {n} pairs" for exercise, r, b, n in found)
+        parts.append(f"<h2>Similarity</h2><p><a href='similarity.html'>Who handed in the reference or the course's "
+                     f"material, and who shares code, side by side</a> (evidence to judge; no score changes). "
+                     f"{summary or 'Nothing above ' + format(100 * report.similarity.threshold, '.0f') + '%.'}</p>")
     per_exercise: dict[str, list[bool]] = defaultdict(list)
     per_check: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for submission in report.submissions:
