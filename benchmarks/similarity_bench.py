@@ -6,6 +6,9 @@ reordered, CRLF). Prints the seconds for the class, the pairs compared and each 
 and whether the planted copies were found.
 
     python benchmarks/similarity_bench.py --students 200
+
+Then the same class written to disk, one folder per student, timed through `grade similarity DIR`
+as an instructor runs it (a fresh process: imports, reading, starters, the report and the page).
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import argparse
 import ast
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,6 +142,21 @@ def main() -> int:
         size = sum(map(len, texts.values())) // len(texts)
         print(f"  {exercise:20} {time.perf_counter() - started:5.2f} s  (files of {size} characters; "
               f"{len(result.reference)} reference, {len(result.pairs)} pairs)")
+    with tempfile.TemporaryDirectory(prefix="similarity-bench-") as scratch:
+        klass = Path(scratch) / "class"
+        for exercise, texts in sources.items():
+            for student, text in texts.items():
+                (klass / student).mkdir(parents=True, exist_ok=True)
+                (klass / student / specs[exercise].files[0]).write_text(text, encoding="utf-8", newline="")
+        command = [sys.executable, "-m", "grader", "similarity", str(klass), "--quiet", "--json", f"{scratch}/out.json",
+                   "--html", f"{scratch}/html"]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            sys.exit(f"grade similarity failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        page = Path(scratch, "html", "similarity.html").stat().st_size
+        print(f"grade similarity on the class on disk: {seconds:.1f} s (the page: {page / 2**20:.1f} MiB)")
     return 0
 
 

@@ -1000,3 +1000,65 @@ def test_the_page_escapes_student_text_and_marks_shared_parts(tmp_path, starters
     marked = re.findall(r"<mark>(.*?)</mark>", page, flags=re.S)
     assert any("g.append(df(f, p, i, step))" in m for m in marked)
     assert all(m == m.strip() for m in marked)
+
+
+# --- through `grade` ------------------------------------------------------------------------------------------------
+
+
+def grade_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_grade_with_similarity_reads_folders_zips_and_notebooks_and_changes_no_score(tmp_path, starters):
+    """A class on disk: ana and ben honest, gus a disguised copy of ana in a zip, nina ben's code
+    in a Colab-style notebook, jun the reference, fay the course demo adapted (--similarity-base)."""
+    import zipfile
+
+    import nbformat
+
+    honest = HONEST["gd"]
+    klass = tmp_path / "class"
+    for student, text in {"ana": honest["ana"], "ben": honest["ben"], "jun": reference_text("gd"),
+                          "fay": renamed(reordered(DEMO), FAY_NAMES) + FAY_WRAPPERS}.items():
+        (klass / student).mkdir(parents=True)
+        (klass / student / "gd.py").write_text(text, encoding="utf-8")
+    with zipfile.ZipFile(klass / "gus.zip", "w") as archive:
+        archive.writestr("gus/week3/gradient.py", crlf(commented(renamed(reordered(honest["ana"]), RENAMES["gd"]))))
+    cells = [nbformat.v4.new_markdown_cell("# gd"), nbformat.v4.new_code_cell("!pip install numpy")]
+    cells += [nbformat.v4.new_code_cell(part) for part in honest["ben"].split("\n\n\n")]
+    (klass / "nina").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"colab": {"provenance": []}}), klass / "nina" / "gd.ipynb")
+    base = tmp_path / "demos"
+    base.mkdir()
+    (base / "gd_demo.py").write_text(DEMO, encoding="utf-8")
+
+    plain = grade_cli(str(klass), "--exercise", "gd", "--quiet", "--no-cache", "--seed", "5", "--json", str(tmp_path / "plain.json"))
+    assert plain.returncode == 0, plain.stderr
+    done = grade_cli(str(klass), "--exercise", "gd", "--no-cache", "--seed", "5", "--json", str(tmp_path / "with.json"),
+                     "--html", str(tmp_path / "html"), "--similarity", "--similarity-base", str(base))
+    assert done.returncode == 0, done.stderr
+    without, report = (json.loads((tmp_path / name).read_text()) for name in ("plain.json", "with.json"))
+    assert without["similarity"] is None
+    assert [(s["student"], s["score"]) for s in report["submissions"]] == [(s["student"], s["score"]) for s in without["submissions"]]
+    [gd] = report["similarity"]["exercises"]
+    assert gd["compared"] == 6
+    assert {(p["a"], p["b"]) for p in gd["pairs"]} == {("ana", "gus"), ("ben", "nina")}
+    assert [o["student"] for o in gd["reference"]] == ["jun"]
+    assert [(o["student"], o["source"]) for o in gd["base"]] == [("fay", "gd_demo.py")]
+    assert "ana ↔ gus" in done.stdout and "reference: jun 100%" in done.stdout
+    assert "href='similarity.html'" in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    assert "id='gd-pair-1'" in (tmp_path / "html" / "similarity.html").read_text(encoding="utf-8")
+
+    alone = grade_cli("similarity", str(klass), "--exercise", "gd", "--base", str(base), "--json", str(tmp_path / "alone.json"))
+    assert alone.returncode == 0, alone.stderr
+    again = json.loads((tmp_path / "alone.json").read_text())["exercises"][0]
+    assert [(p["a"], p["b"], p["similarity"]) for p in again["pairs"]] == [(p["a"], p["b"], p["similarity"]) for p in gd["pairs"]]
+
+
+def test_similarity_is_in_the_schema_and_bad_options_are_refused(tmp_path):
+    schema = grade_cli("schema")
+    assert "SimilarityReport" in json.loads(schema.stdout)["$defs"]
+    wrong = grade_cli("similarity", str(tmp_path), "--threshold", "0")
+    assert wrong.returncode == 2 and "percentage in (0, 100], got 0" in " ".join(wrong.stderr.split())
+    missing = grade_cli(str(tmp_path), "--similarity-base", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and f"--similarity-base {tmp_path / 'nowhere'}: no such folder" in " ".join(missing.stderr.split())
