@@ -381,6 +381,7 @@ class Grader:
                 if spec.id not in submission.files and (submission.only is None or spec.id in submission.only):
                     results[index].exercises.append(ExerciseResult(
                         exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
+                        warnings=list(submission.exercise_warnings.get(spec.id, [])),
                         message=f"no {' / '.join(spec.files)} found (nor a notebook named so, nor one with a cell "
                                 f"tagged exercise:{spec.id})"))
         return submissions

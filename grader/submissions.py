@@ -174,7 +174,12 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
     for notebook in notebooks:
         for spec in specs:
             if holds(notebook, spec):
-                candidates[spec.id].append((notebook.path.parent / spec.files[0], notebook))
+                target = notebook.path.parent / spec.files[0]
+                if (submission.root / target).exists() or (submission.root / target).is_symlink():
+                    submission.exercise_warnings.setdefault(spec.id, []).append(
+                        f"{notebook.path} holds {spec.id}, but {target} is already there: the notebook was not graded for it")
+                    continue
+                candidates[spec.id].append((target, notebook))
 
     def rank(spec: ExerciseSpec, candidate: tuple[Path, Notebook | None]) -> tuple:
         path, notebook = candidate

@@ -195,3 +195,13 @@ def test_starter_notebooks_open_in_jupyter_and_grade_to_zero_with_cells_named(sp
     [result] = report["submissions"][0]["exercises"]
     assert result["score"] == 0 and result["file"] == "torchGd3.ipynb"
     assert "NotImplementedError: write the script of torchGd3.py (torchGd3.ipynb, cell" in result["message"]
+
+
+def test_a_notebook_whose_program_name_is_taken_is_not_graded_for_it(specs, tmp_path):
+    (tmp_path / "s" / "net.py").mkdir(parents=True)          # a folder where the program would go
+    write(tmp_path / "s", {"net.ipynb": notebook([("code", reference_source("net.py"))]),
+                           "gd.ipynb": notebook([("code", reference_source("gd.py"))])})
+    results = by_student(grade(tmp_path, specs, exercises=["net", "gd"]))["s"]
+    assert results["net"].status == "missing"
+    assert results["net"].warnings == ["net.ipynb holds net, but net.py is already there: the notebook was not graded for it"]
+    assert results["gd"].score == results["gd"].max_score
