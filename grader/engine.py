@@ -34,7 +34,7 @@ from grader.notebooks import in_cells
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import CheckSpec, ExerciseSpec, SpecError
-from grader.submissions import Submission, SubmissionError, find_files, list_submissions, stage, student_name, unpack
+from grader.submissions import Submission, SubmissionError, find_files, list_submissions, printable, stage, student_name, unpack
 from grader.wire import Job, Observation, RunReply
 
 OUTPUT_BYTES = 256 * 1024
@@ -371,11 +371,11 @@ class Grader:
             try:
                 submission = self.prepare(path, index)
             except SubmissionError as error:
-                results[index] = SubmissionResult(student=path.stem, path=str(path), score=0.0, max_score=max_score,
+                results[index] = SubmissionResult(student=student_name(path), path=printable(str(path)), score=0.0, max_score=max_score,
                                                   warnings=[str(error)], exercises=[])
                 continue
             submissions[index] = submission
-            results[index] = SubmissionResult(student=submission.student, path=str(path), score=0.0,
+            results[index] = SubmissionResult(student=submission.student, path=printable(str(path)), score=0.0,
                                               max_score=max_score, warnings=list(submission.warnings), exercises=[])
             for spec in self.specs:
                 if spec.id not in submission.files and (submission.only is None or spec.id in submission.only):

@@ -30,12 +30,22 @@ from grader.spec import ExerciseSpec
 from grader.wire import ErrorInfo, Observation
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
+# A cell is compiled here (in the grading process, which has no memory limit) only up to this
+# size, to tell valid Python from magics; compiling costs some 600 bytes of memory a character.
+MAX_COMPILED_CELL = 64 * 1024
+NOTES_PER_CELL = 3                   # warnings about one cell's lines; the rest are counted
+NOTES_PER_PROGRAM = 12               # warnings about one program's cells; the rest are counted
 EXERCISE_TAG = "exercise:"
 # Cell magics whose body is Python that IPython runs as written: the body is kept.
 PYTHON_CELL_MAGICS = {"%%time", "%%timeit", "%%capture", "%%prun"}
-SHELL_OR_MAGIC = re.compile(r"^(\s*)(?:[%!]|[\w.,\s\[\]]+=\s*[%!]\s*\w)")
-HELP = re.compile(r"^\s*\?*[\w.]+\?{1,2}\s*$")     # `torch.zeros?`: IPython's help
-COLAB_ONLY = re.compile(r"^\s*(?:from|import)\s+google\.colab\b", re.MULTILINE)
+# Each pattern is matched at the start of one line with its indentation removed; none can backtrack
+# over a long line more than once (a student's line of 100,000 spaces is read in linear time).
+ASSIGNED_SHELL = re.compile(r"[\w.,\[\] \t]+?=[ \t]*[%!][ \t]*\w")      # `files = !ls`, `t = %timeit f()`
+HELP = re.compile(r"\?*[\w.]+\?{1,2}[ \t]*$")                              # `torch.zeros?`: IPython's help
+COLAB_ONLY = re.compile(r"^[ \t]*(?:from|import)[ \t]+google\.colab\b", re.MULTILINE)
+FUTURE = re.compile(r"from[ \t]+__future__[ \t]+import\b")
+# IPython's display() outside IPython: what a notebook shows as text, printed (the program's first line).
+PRELUDE = "def display(*objects, **options): print(*(repr(o) for o in objects), sep='\\n')  # IPython's, as text"
 
 
 class NotebookError(Exception):
@@ -71,15 +81,24 @@ class Program:
     origins: list[tuple[int, int] | None]          # per program line (0-based): (cell number, line in cell)
     warnings: list[str] = field(default_factory=list)
 
+    def student_text(self) -> str:
+        """The program as the student wrote it: without the grader's first line."""
+        return self.text.replace(PRELUDE + "\n", "", 1)
+
     def locate(self, line: int) -> tuple[int, int] | None:
-        """The (cell, line in cell) of a 1-based line of the program."""
-        return self.origins[line - 1] if 0 < line <= len(self.origins) else None
+        """The (cell, line in cell) of a 1-based line of the program; a line between cells (an
+        error at the end of a cell, such as an unclosed bracket) is the last line before it."""
+        for origin in reversed(self.origins[:max(0, min(line, len(self.origins)))]):
+            if origin is not None:
+                return origin
+        return None
 
 
 def read(path: Path, relative: Path) -> Notebook:
     """The cells of a notebook file; NotebookError, saying what to do, when it cannot be read."""
     import nbformat
     from nbformat.reader import NotJSONError
+    from nbformat.reader import reads as parsed  # no schema validation: only cells, sources and tags are read
 
     try:
         size = path.stat().st_size
@@ -90,7 +109,7 @@ def read(path: Path, relative: Path) -> Notebook:
         text = data.decode("utf-8-sig")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # nbformat warns of missing cell ids and the like: not the student's concern
-            node = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+            node = parsed(text)
             major = int(node.get("nbformat", 4))
             if major != 4:
                 node = nbformat.convert(node, 4)
@@ -109,14 +128,19 @@ def read(path: Path, relative: Path) -> Notebook:
     try:
         for number, cell in enumerate(node.get("cells", []), start=1):
             source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
+            source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             tags = (cell.get("metadata") or {}).get("tags") or []
-            cells.append(Cell(number=number, kind=str(cell.get("cell_type", "")), source=source,
-                              tags=[str(tag).strip() for tag in tags if isinstance(tag, str)]))
+            cells.append(Cell(number=number, kind=str(cell.get("cell_type", "")), source=unicode(source),
+                              tags=[unicode(tag).strip() for tag in tags if isinstance(tag, str)]))
     except (AttributeError, TypeError) as error:
         raise NotebookError(f"{relative}: its cells are not what Jupyter writes ({error}): "
                             "download it again from Jupyter or Colab (File > Download > .ipynb)") from None
     return Notebook(path=relative, cells=cells)
+
+
+def unicode(text: str) -> str:
+    """The text with JSON's lone surrogates (valid "\\ud800" escapes) made U+FFFD: files are UTF-8."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def holds(notebook: Notebook, spec: ExerciseSpec) -> bool:
@@ -125,18 +149,24 @@ def holds(notebook: Notebook, spec: ExerciseSpec) -> bool:
     return notebook.path.stem in stems or spec.id in notebook.tagged()
 
 
-def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str]) -> Program:
-    """The exercise's program: setup cells, its sections and those of the exercises in `needed`."""
+def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str], known: set[str]) -> Program:
+    """The exercise's program: setup cells, its sections and those of the exercises in `needed`
+    (`known`: every exercise id, so that a tag naming none is said, and a tag's case forgiven)."""
     wanted = {spec.id} | needed
-    lines: list[str] = []
-    origins: list[tuple[int, int] | None] = []
+    by_lower = {exercise.lower(): exercise for exercise in known}
+    lines: list[str] = [PRELUDE]
+    origins: list[tuple[int, int] | None] = [None]
+    futures: list[tuple[str, tuple[int, int]]] = []
     notes: list[str] = []
     section: str | None = None                      # None: the setup before the first section
     skip = set(spec.notebook_skip_tags)
     for cell in notebook.cells:
         tagged = cell.exercises()
         if tagged:
-            section = tagged[0]
+            section = tagged[0] if tagged[0] in known else by_lower.get(tagged[0].lower(), tagged[0])
+            if section not in known:
+                notes.append(f"cell {cell.number} is tagged {EXERCISE_TAG + tagged[0]!r}, which names no exercise "
+                             f"({', '.join(sorted(known))}): the cells of its section were left out")
         if cell.kind != "code" or (section is not None and section not in wanted) or skip & set(cell.tags):
             continue
         source, cell_notes = python_of(cell)
@@ -144,41 +174,56 @@ def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str]) -> Program
         if source is None:
             continue
         for number, line in enumerate(source.split("\n"), start=1):
+            if FUTURE.match(line):             # legal only at a file's top: moved there, as each cell is a top in Jupyter
+                futures.append((line, (cell.number, number)))
+                line = "pass"
             lines.append(line)
             origins.append((cell.number, number))
         lines.append("")                             # cells apart, as Jupyter runs them
         origins.append(None)
+    if len(notes) > NOTES_PER_PROGRAM:
+        notes[NOTES_PER_PROGRAM:] = [f"and {len(notes) - NOTES_PER_PROGRAM} more warnings of the same kind"]
+    lines[:0] = [line for line, _ in futures]
+    origins[:0] = [origin for _, origin in futures]
     return Program(notebook=notebook.path, text="\n".join(lines) + "\n", origins=origins, warnings=notes)
 
 
 def python_of(cell: Cell) -> tuple[str | None, list[str]]:
-    """The cell as Python (None: left out), with a warning per line that is not Python."""
+    """The cell as Python (None: left out), with warnings of the lines that are not Python."""
     source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
     notes = []
     if COLAB_ONLY.search(source):
         notes.append(f"cell {cell.number} imports google.colab, which exists only on Colab: tag that cell "
                      "'skip' so the grader leaves it out")
-    try:
-        compile(source, f"cell {cell.number}", "exec", dont_inherit=True)
-        return source, notes                        # valid Python: exactly as written
-    except Exception:  # noqa: BLE001 - SyntaxError, or RecursionError/MemoryError of a hostile cell: not this process's end
-        pass
+    if len(source) <= MAX_COMPILED_CELL:
+        try:
+            compile(source, f"cell {cell.number}", "exec", dont_inherit=True)
+            return source, notes                    # valid Python: exactly as written
+        except Exception:  # noqa: BLE001 - SyntaxError, or RecursionError/MemoryError of a hostile cell: not this process's end
+            pass
     lines = source.split("\n")
     first = next((line.strip() for line in lines if line.strip()), "")
     if first.startswith("%%"):
         magic = first.split()[0]
         if magic not in PYTHON_CELL_MAGICS:
-            notes.append(f"cell {cell.number} is a {magic} cell, not Python: it was left out")
+            notes.append(f"cell {cell.number} is a {magic[:40]!r} cell, not Python: it was left out")
             return None, notes
         at = next(i for i, line in enumerate(lines) if line.strip())
         lines[at] = ""
+    dropped = 0
     for index, line in enumerate(lines):
-        match = SHELL_OR_MAGIC.match(line)
-        if match or HELP.match(line):
-            what = "a shell command" if line.strip().startswith("!") or "!" in line.split("=", 1)[-1][:3] else "an IPython magic"
-            notes.append(f"cell {cell.number}, line {index + 1}: {line.strip()[:80]!r} is {what}, not Python: "
-                         "it was left out (the grader installs nothing and shows no plots)")
-            lines[index] = (match.group(1) if match else "") + "pass"
+        code = line.lstrip(" \t")
+        shell = code.startswith("!") or bool(ASSIGNED_SHELL.match(code)) and "!" in code.split("=", 1)[1][:3]
+        if not (code.startswith("%") or shell or ASSIGNED_SHELL.match(code) or HELP.match(code)):
+            continue
+        dropped += 1
+        if dropped <= NOTES_PER_CELL:
+            notes.append(f"cell {cell.number}, line {index + 1}: {code.strip()[:80]!r} is "
+                         f"{'a shell command' if shell else 'an IPython magic'}, not Python: it was left out "
+                         "(the grader installs nothing and shows no plots)")
+        lines[index] = line[:len(line) - len(code)] + "pass"
+    if dropped > NOTES_PER_CELL:
+        notes.append(f"cell {cell.number}: {dropped - NOTES_PER_CELL} more lines that are not Python were left out")
     return "\n".join(lines), notes
 
 
@@ -196,7 +241,9 @@ def in_cells(observations: dict[str, Observation], programs: dict[Path, Program]
             return error
         origin = made.locate(error["line"]) if isinstance(error.get("line"), int) else None
         cell, line = origin if origin else (None, None)
-        return {**error, "file": str(made.notebook), "cell": cell, "line": line}
+        # A SyntaxError's own text ends "(gd.py, line 41)": the program's name, which the student never saw.
+        message = re.sub(rf" \({re.escape(Path(error['file']).name)}, line \d+\)$", "", str(error.get("message", "")))
+        return {**error, "file": str(made.notebook), "cell": cell, "line": line, "message": message}
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):

@@ -61,6 +61,7 @@ DEFAULT_THRESHOLD = 0.6
 NOISE = 30          # k: shared runs shorter than this many filtered characters (a line and a half) are never seen
 WINDOW = 1          # every k-gram kept: files are small, and the result then does not depend on hash()'s salt
 MIN_SHARED = 80     # filtered characters shared at the least (about four lines), so a few lines never flag
+MAX_CHARACTERS = 256 * 1024   # a file larger is not compared: lexing costs some 13 µs a character
 SHOWN = 10          # pairs per exercise in the terminal (the page shows all)
 
 Span = tuple[int, int]
@@ -101,6 +102,8 @@ class ExerciseSimilarity(BaseModel):
     pairs: list[Pair] = Field(default_factory=list, description="Pairs above the threshold, most similar first.")
     clusters: list[list[str]] = Field(default_factory=list, description="Groups of 3 or more students joined by "
                                                                         "flagged pairs, largest first.")
+    too_large: list[str] = Field(default_factory=list, description=f"Students whose file is over {MAX_CHARACTERS} "
+                                                                   "characters: not compared (a course file is a few thousand).")
 
 
 class SimilarityReport(BaseModel):
@@ -116,7 +119,7 @@ class SimilarityReport(BaseModel):
         yield Text(f"Similarity from {percent} (evidence for a person to judge; it changes no score)", style="bold")
         quiet = []
         for x in self.exercises:
-            if not (x.reference or x.base or x.pairs):
+            if not (x.reference or x.base or x.pairs or x.too_large):
                 quiet.append(f"{one_line(x.exercise)} ({x.compared})")
                 continue
             yield Text(f"{one_line(x.exercise)}: {x.compared} compared", style="bold")
@@ -132,6 +135,8 @@ class SimilarityReport(BaseModel):
                 yield Text(f"  +{len(x.pairs) - SHOWN} more pairs (all of them: --html DIR or --json FILE)", style="dim")
             for cluster in x.clusters:
                 yield Text(f"  cluster of {len(cluster)}: " + ", ".join(one_line(name) for name in cluster), style="red")
+            if x.too_large:
+                yield Text(f"  not compared, over {MAX_CHARACTERS} characters: " + ", ".join(map(one_line, x.too_large)), style="dim")
         if quiet:
             yield Text(f"nothing above {percent} in: " + ", ".join(quiet), style="dim")
 
@@ -273,9 +278,10 @@ def compare_exercise(exercise: str, sources: dict[str, str], reference: str | No
             read[text] = _Document.of(text, k, window)
         return read[text]
 
-    students = {name: document(text) for name, text in sorted(sources.items())}
+    too_large = sorted(name for name, text in sources.items() if len(text) > MAX_CHARACTERS)
+    students = {name: document(text) for name, text in sorted(sources.items()) if name not in too_large}
     given = document(starter).fingerprint.hashes if starter else set()
-    result = ExerciseSimilarity(exercise=exercise, compared=len(students))
+    result = ExerciseSimilarity(exercise=exercise, compared=len(students), too_large=too_large)
     course = [("reference", document(reference), result.reference)] if reference is not None else []
     course += [(path, document(text), result.base) for path, text in base.items()]
     owned = given.union(*(d.fingerprint.hashes for _, d, _ in course))

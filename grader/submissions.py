@@ -13,6 +13,7 @@ import re
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +86,14 @@ def list_submissions(path: Path, specs: list[ExerciseSpec], mode: str = "auto") 
 
 
 def student_name(path: Path) -> str:
-    """Who a submission is: a zip's name without .zip, a folder's name."""
-    return path.stem if path.suffix == ".zip" else path.resolve().name
+    """Who a submission is: a zip's name without .zip, a folder's name (bytes that are not UTF-8 as U+FFFD)."""
+    return printable(path.stem if path.suffix == ".zip" else path.resolve().name)
+
+
+def printable(name: str) -> str:
+    """A file name as text every output can hold: the bytes a file system name has that are not
+    UTF-8 (Python keeps them as lone surrogates, which no JSON or UTF-8 file can) as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -> dict[str, dict[str, str]]:
@@ -97,8 +104,10 @@ def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -
     taken: set[str] = set()
     for index, path in enumerate(list_submissions(target, specs, mode)):
         name = student = student_name(path)
+        copies = 1
         while name in taken:
-            name = f"{student} ({len(taken)})"
+            copies += 1
+            name = f"{student} [{copies}]"
         taken.add(name)
         try:
             root = unpack(path, scratch / f"unpacked-{index}") if path.suffix == ".zip" else path
@@ -109,7 +118,7 @@ def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -
         for exercise, file in submission.files.items():
             made = submission.programs.get(exercise)
             try:
-                found[exercise][name] = made.text if made else decode((root / file).read_bytes())[0]
+                found[exercise][name] = made.student_text() if made else decode((root / file).read_bytes())[0]
             except OSError:
                 continue
     return found
@@ -133,8 +142,11 @@ def unpack(path: Path, into: Path) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as source, open(target, "wb") as sink:
                     shutil.copyfileobj(source, sink)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise SubmissionError(f"{path.name}: not a readable zip ({error}); hand it in again") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise SubmissionError(f"{printable(path.name)}: not a readable zip ({error}); hand it in again") from None
+    except (RuntimeError, NotImplementedError):     # zipfile's words for a password or a compression it lacks
+        raise SubmissionError(f"{printable(path.name)}: encrypted, or compressed in a way zip tools rarely use; hand it in "
+                              "again as a plain zip, without a password") from None
     children = [child for child in into.iterdir()]
     if len(children) == 1 and children[0].is_dir():   # everything wrapped in one top folder
         return children[0]
@@ -155,6 +167,10 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
         if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts[:-1]) or path.is_symlink() \
                 or not path.is_file():
             continue
+        if printable(str(relative)) != str(relative):
+            submission.warnings.append(f"{printable(str(relative))}: its name is not UTF-8 text, so it was not read; "
+                                       "rename it (or its folder) with plain letters")
+            continue
         count += 1
         if count > MAX_FILES:
             submission.warnings.append(f"more than {MAX_FILES} Python files and notebooks: the rest were not searched")
@@ -171,15 +187,18 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
         exercise = names.get(path.name)
         if exercise:
             candidates[exercise].append((relative, None))
+    shadowed: dict[str, list[Path]] = {}
     for notebook in notebooks:
         for spec in specs:
             if holds(notebook, spec):
                 target = notebook.path.parent / spec.files[0]
-                if (submission.root / target).exists() or (submission.root / target).is_symlink():
+                if (target, None) in candidates[spec.id]:
+                    shadowed.setdefault(spec.id, []).append(notebook.path)      # the .py beside it is graded
+                elif (submission.root / target).exists() or (submission.root / target).is_symlink():
                     submission.exercise_warnings.setdefault(spec.id, []).append(
                         f"{notebook.path} holds {spec.id}, but {target} is already there: the notebook was not graded for it")
-                    continue
-                candidates[spec.id].append((target, notebook))
+                else:
+                    candidates[spec.id].append((target, notebook))
 
     def rank(spec: ExerciseSpec, candidate: tuple[Path, Notebook | None]) -> tuple:
         path, notebook = candidate
@@ -194,11 +213,11 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
         path, chosen = found[0]
         submission.files[spec.id] = path
         if chosen is not None:
-            made = program(chosen, spec, needed(spec, specs))
+            made = program(chosen, spec, needed(spec, specs), {other.id for other in specs})
             submission.programs[spec.id] = made
             submission.exercise_warnings.setdefault(spec.id, []).extend(made.warnings)
-        if len(found) > 1:
-            others = ", ".join(str(nb.path if nb else p) for p, nb in found[1:])
+        if len(found) > 1 or spec.id in shadowed:
+            others = ", ".join([str(nb.path if nb else p) for p, nb in found[1:]] + [str(p) for p in shadowed.get(spec.id, [])])
             submission.exercise_warnings.setdefault(spec.id, []).append(
                 f"several files for {spec.id}: graded {submission.shown(spec.id)}, ignored {others}")
 

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from conftest import ROOT, by_student, grade, reference_source, write
 
-from grader.notebooks import Cell, Notebook, program, python_of
+from grader.notebooks import PRELUDE, Cell, Notebook, program, python_of
 from grader.starter import as_notebook
 from grader.submissions import Submission, find_files
 
@@ -119,7 +119,7 @@ def test_feedback_points_at_the_notebooks_cell(buggy):
     assert results["colab"]["gd"].file == "gd1.ipynb"
     warnings = " ".join(results["jupyter"]["net"].warnings)
     assert "cell 1, line 1: '!pip install torch' is a shell command" in warnings
-    assert "is a %%bash cell, not Python: it was left out" in " ".join(results["jupyter"]["gd"].warnings)
+    assert "is a '%%bash' cell, not Python: it was left out" in " ".join(results["jupyter"]["gd"].warnings)
     assert not any("google.colab" in w for w in results["jupyter"]["net"].warnings)    # tagged skip: left out
 
 
@@ -149,9 +149,11 @@ def test_which_cells_make_an_exercise():
         Cell(6, "code", "def df(): pass", []),
         Cell(7, "code", "n = Net()", ["exercise:net1"]),
     ])
-    made = program(book, net1, {"net"})
-    assert made.text == "import math\n\nclass Net: pass\n\nn = Net()\n\n"
-    assert made.locate(5) == (7, 1) and made.locate(2) is None and made.locate(99) is None
+    made = program(book, net1, {"net"}, {"net", "net1", "gd"})
+    assert made.student_text() == "import math\n\nclass Net: pass\n\nn = Net()\n\n"
+    assert made.text == PRELUDE + "\n" + made.student_text()
+    assert made.locate(6) == (7, 1) and made.locate(1) is None
+    assert made.locate(3) == (1, 1) and made.locate(99) == (7, 1)      # between cells, past the end: the line before
 
 
 @pytest.mark.parametrize("source, kept, warned", [
@@ -160,7 +162,7 @@ def test_which_cells_make_an_exercise():
     pytest.param("if True:\n    !pip install x\ny = 2", "if True:\n    pass\ny = 2", ["is a shell command"], id="indented-shell"),
     pytest.param("files = !ls\nn = 1", "pass\nn = 1", ["'files = !ls' is a shell command"], id="assigned-shell"),
     pytest.param("%%time\nx = sum(range(9))", "\nx = sum(range(9))", [], id="time-cell-kept"),
-    pytest.param("%%writefile a.py\nprint(1)", None, ["is a %%writefile cell, not Python"], id="other-language-cell"),
+    pytest.param("%%writefile a.py\nprint(1)", None, ["is a '%%writefile' cell, not Python"], id="other-language-cell"),
     pytest.param("torch.zeros?\ny = 1", "pass\ny = 1", ["is an IPython magic"], id="help"),
 ])
 def test_magics_and_shell_lines_are_left_out(source, kept, warned):
@@ -205,3 +207,92 @@ def test_a_notebook_whose_program_name_is_taken_is_not_graded_for_it(specs, tmp_
     assert results["net"].status == "missing"
     assert results["net"].warnings == ["net.ipynb holds net, but net.py is already there: the notebook was not graded for it"]
     assert results["gd"].score == results["gd"].max_score
+
+
+# --- what an attacking or unlucky notebook must not do to the run ------------------------------------------------
+
+
+def test_lone_surrogates_and_odd_magics_neither_crash_the_run_nor_lose_the_json(specs, tmp_path):
+    """JSON may hold "\\ud800", which no UTF-8 file can: the program is written with U+FFFD."""
+    gd = reference_source("gd.py")
+    write(tmp_path / "class", {"honest/gd.py": gd,
+                               "mallory/gd.ipynb": json.dumps(json.loads(  # ASCII JSON: "\\udcff" as an escape
+                                   notebook([("code", "%%t\udcff\nx = 1"), ("code", gd + "\ns = '\ud800'\n")])))})
+    report = grade(tmp_path / "class", specs, exercises=["gd"])
+    results = by_student(report)
+    assert results["honest"]["gd"].score == results["mallory"]["gd"].score == results["honest"]["gd"].max_score
+    [warning] = results["mallory"]["gd"].warnings
+    assert warning.startswith("cell 1 is a '%%t\ufffd") and warning.endswith("' cell, not Python: it was left out")
+    report.model_dump_json()
+
+
+def test_hostile_cells_cost_linear_time_bounded_memory_and_few_warnings():
+    import time
+    import tracemalloc
+
+    started = time.monotonic()
+    spaces, _ = python_of(Cell(1, "code", " " * 200_000 + "x y", []))            # a line that does not compile
+    blanks, _ = python_of(Cell(2, "code", "\n" * 200_000 + "import math", []))    # valid, once searched quadratically
+    assert time.monotonic() - started < 10        # quadratic patterns took minutes here
+    assert spaces == " " * 200_000 + "x y" and blanks.endswith("import math")
+    tracemalloc.start()
+    made, _ = python_of(Cell(3, "code", "a;" * 1_000_000, []))    # compiling 2 MB here once took 1.3 GB
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert made is not None and peak < 100 * 2**20
+    text, notes = python_of(Cell(4, "code", "%a\n" * 10_000 + "x = (", []))
+    assert len(notes) == 4 and notes[-1] == "cell 4: 9997 more lines that are not Python were left out"
+    assert text.count("pass") == 10_000
+
+
+def test_honest_notebook_habits_grade_as_in_jupyter(specs, tmp_path):
+    """A tag in another case, a __future__ import in a later cell, display(), an error at a cell's end."""
+    gd = reference_source("gd.py")
+    write(tmp_path / "class", {
+        "case/gd.ipynb": notebook([("markdown", "# GD", ["exercise:GD"]), ("code", gd)]),
+        "future/gd.ipynb": notebook([("code", "import math"), ("code", "from __future__ import annotations\n" + gd)]),
+        "display/gd.ipynb": notebook([("code", gd + "\ndisplay(df)")]),
+        "unknown/gd.ipynb": notebook([("code", gd), ("markdown", "# bonus", ["exercise:1"]), ("code", "raise SystemExit")]),
+        "eof/gd.ipynb": notebook([("code", gd), ("code", "x = (1 +")]),
+    })
+    results = by_student(grade(tmp_path / "class", specs, exercises=["gd"]))
+    for student in ("case", "future", "display", "unknown"):
+        assert results[student]["gd"].score == results[student]["gd"].max_score, (student, results[student]["gd"])
+    assert any("cell 2 is tagged 'exercise:1', which names no exercise" in w for w in results["unknown"]["gd"].warnings)
+    assert "gd.ipynb, cell 2, line 1" in results["eof"]["gd"].message, results["eof"]["gd"].message
+    assert "gd.py" not in results["eof"]["gd"].message
+
+
+def test_encrypted_zips_and_names_that_are_not_utf8_are_reported_and_the_class_goes_on(specs, tmp_path):
+    import os
+    import struct
+    import zipfile
+
+    from grader.similarity import of_class
+
+    klass = tmp_path / "class"
+    write(klass, {"honest/gd.py": reference_source("gd.py"), "x/gd.py": reference_source("gd.py"),
+                  "x [2]/gd.py": reference_source("gd.py")})
+    locked = klass / "locked.zip"
+    with zipfile.ZipFile(locked, "w") as archive:
+        archive.writestr("gd.py", reference_source("gd.py"))
+    data = bytearray(locked.read_bytes())
+    data[6:8] = struct.pack("<H", 1)                                     # the "encrypted" flag, as a password sets it
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 8:central + 10] = struct.pack("<H", 1)
+    locked.write_bytes(data)
+    with zipfile.ZipFile(klass / "x.zip", "w") as archive:             # a second "x"
+        archive.writestr("gd.py", reference_source("gd.py"))
+    odd = os.fsencode(klass / "odd") + b"/sub\xff"
+    os.makedirs(odd)
+    with open(odd + b"/gd.py", "w", encoding="utf-8") as file:
+        file.write(reference_source("gd.py"))
+    report = grade(klass, specs, exercises=["gd"])
+    results = {s.student: s for s in report.submissions}
+    assert "encrypted" in results["locked"].warnings[0] and "without a password" in results["locked"].warnings[0]
+    assert results["honest"].score == results["honest"].max_score
+    assert results["odd"].exercises[0].status == "missing"
+    assert any("sub\ufffd/gd.py: its name is not UTF-8 text" in w for w in results["odd"].warnings)
+    report.model_dump_json()
+    found, texts = of_class(klass, [s for s in specs if s.id == "gd"], ROOT / "reference", None, "class")
+    assert sorted(texts.students["gd"]) == ["honest", "x", "x [2]", "x [3]"]

@@ -1062,3 +1062,13 @@ def test_similarity_is_in_the_schema_and_bad_options_are_refused(tmp_path):
     assert wrong.returncode == 2 and "percentage in (0, 100], got 0" in " ".join(wrong.stderr.split())
     missing = grade_cli(str(tmp_path), "--similarity-base", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and f"--similarity-base {tmp_path / 'nowhere'}: no such folder" in " ".join(missing.stderr.split())
+
+
+def test_a_file_too_large_to_compare_is_named_not_compared():
+    from grader.similarity import MAX_CHARACTERS
+
+    huge = "x = 1\n" * (MAX_CHARACTERS // 6 + 1)
+    found = compare({"hill": {"big": huge, "ana": HILL["ana"], "gus": reordered(HILL["ana"])}}, {}, {}, {})
+    [hill] = found.exercises
+    assert hill.too_large == ["big"] and hill.compared == 2 and [(p.a, p.b) for p in hill.pairs] == [("ana", "gus")]
+    assert f"not compared, over {MAX_CHARACTERS} characters: big" in render(found)
