@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator
 
 from grader.fences import Plan
 
 Phase = Literal["import", "run", "call"]
 MAX_REPLY_BYTES = 8 * 2**20      # one answer larger than this is refused, not parsed
+MAX_MESSAGE = 2000               # characters of a student exception's message kept
+MAX_CODE = 300                   # characters of the student's source line kept
 
 
 class ErrorInfo(BaseModel):
@@ -34,6 +36,14 @@ class ErrorInfo(BaseModel):
     cell: int | None = Field(None, description="For a notebook: its cell, counted from 1 at the top (set by the trusted side).")
     code: str | None = Field(None, description="The source line, for the feedback.")
     timeout: bool = Field(False, description="True when the grader stopped a call that ran too long.")
+
+    @field_validator("message", "code", mode="after")
+    @classmethod
+    def bounded(cls, text: str | None, info: ValidationInfo) -> str | None:
+        """A student's line of code or message may be megabytes long: shown in every check's
+        message and every output, it is cut here, on the trusted side, whatever the child sent."""
+        limit = MAX_CODE if info.field_name == "code" else MAX_MESSAGE
+        return text if text is None or len(text) <= limit else text[:limit] + " …"
 
 
 class Observation(BaseModel):

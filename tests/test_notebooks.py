@@ -296,3 +296,15 @@ def test_encrypted_zips_and_names_that_are_not_utf8_are_reported_and_the_class_g
     report.model_dump_json()
     found, texts = of_class(klass, [s for s in specs if s.id == "gd"], ROOT / "reference", None, "class")
     assert sorted(texts.students["gd"]) == ["honest", "x", "x [2]", "x [3]"]
+
+
+def test_a_megabyte_line_of_code_is_cut_in_every_message(specs, tmp_path):
+    """The source line an error names comes from the student (4 MB of `a;a;…` once made every
+    check's message 4 MB, the JSON report 20 MB): it is cut on the trusted side."""
+    from grader.wire import MAX_CODE, ErrorInfo
+
+    assert len(ErrorInfo(type="NameError", message="m" * 10**6, code="a;" * 10**6).code or "") == MAX_CODE + 2
+    write(tmp_path / "class", {"s/gd.ipynb": notebook([("code", "a;" * 500_000), ("code", reference_source("gd.py"))])})
+    result = by_student(grade(tmp_path / "class", specs, exercises=["gd"]))["s"]["gd"]
+    assert "NameError" in result.message and "gd.ipynb, cell 1, line 1" in result.message
+    assert len(result.message) < 1000 and all(len(check.message) < 1000 for check in result.checks)
