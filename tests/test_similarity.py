@@ -1010,7 +1010,7 @@ def grade_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_grade_with_similarity_reads_folders_zips_and_notebooks_and_changes_no_score(tmp_path, starters):
-    """A class on disk: ana and ben honest, gus a disguised copy of ana in a zip, nina ben's code
+    """A class on disk: ana and ben honest, gus a disguised copy of ana in a zip (Big5, CRLF), nina ben's code
     in a Colab-style notebook, jun the reference, fay the course demo adapted (--similarity-base)."""
     import zipfile
 
@@ -1023,7 +1023,9 @@ def test_grade_with_similarity_reads_folders_zips_and_notebooks_and_changes_no_s
         (klass / student).mkdir(parents=True)
         (klass / student / "gd.py").write_text(text, encoding="utf-8")
     with zipfile.ZipFile(klass / "gus.zip", "w") as archive:
-        archive.writestr("gus/week3/gradient.py", crlf(commented(renamed(reordered(honest["ana"]), RENAMES["gd"]))))
+        copy = crlf(commented(renamed(reordered(honest["ana"]), RENAMES["gd"])))
+        assert CHINESE in copy
+        archive.writestr("gus/week3/gradient.py", copy.encode("big5"))            # Big5, as the course's Windows machines save
     cells = [nbformat.v4.new_markdown_cell("# gd"), nbformat.v4.new_code_cell("!pip install numpy")]
     cells += [nbformat.v4.new_code_cell(part) for part in honest["ben"].split("\n\n\n")]
     (klass / "nina").mkdir()
