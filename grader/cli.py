@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -25,10 +26,15 @@ from grader.engine import Grader, Options
 from grader.exercises import load_specs
 from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
-from grader.report import ClassReport
+from grader.report import ClassReport, Person
 from grader.safe_text import one_line
 from grader.similarity import DEFAULT_THRESHOLD, SimilarityReport, Texts
 from grader.spec import ExerciseSpec, SpecError
+from grader.submissions import list_submissions, student_name
+
+if TYPE_CHECKING:
+    from grader.course import Course
+    from grader.roster import Override
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +47,17 @@ def parser() -> argparse.ArgumentParser:
     reading.add_argument("--class", action="store_const", const="class", dest="mode", help="each child of PATH is a submission")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here (schema: grade schema)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="write the gradebook: a row per student")
+    p.add_argument("--csv-format", choices=["plain", "canvas", "moodle"], default="plain",
+                   help="the gradebook's format: plain, Canvas's gradebook import, or Moodle's grade import (default plain)")
+    p.add_argument("--csv-identifier", choices=["email", "idnumber", "username"],
+                   help="Moodle: the user field the gradebook's first column holds (default: email where every student has one)")
+    p.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV of the class (login or folder, name, student_id, email, section): names and ids in every output")
+    p.add_argument("--course", type=Path, metavar="FILE",
+                   help="due dates, late policy and extensions (default: course.toml in --assignments, when there is one)")
+    p.add_argument("--no-late", action="store_true", help="grade without the course file's late penalties")
+    p.add_argument("--overrides", type=Path, metavar="FILE",
+                   help="points a person gives (CSV or TOML: student, exercise[.check], points or delta, comment, by)")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testsuite per student")
     p.add_argument("--html", type=Path, metavar="DIR", help="write index.html and a page per student, with plots")
     p.add_argument("--feedback", type=Path, metavar="DIR", help="write one Markdown feedback file per student")
@@ -255,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
     try:
+        records = course_records(args, specs)
+    except SpecError as error:
+        errors.print(f"[red]grade: {escape(str(error))}[/red]")
+        return 2
+    try:
         secret = args.secret_file.read_bytes().strip() if args.secret_file else os.environ.get("NUMGRADER_SECRET", "").encode()
     except OSError as error:
         errors.print(f"[red]grade: --secret-file {args.secret_file}: {error.strerror}[/red]")
@@ -284,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
+    apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs))
     if args.similarity or args.similarity_base:
         report.similarity, texts = compared(args.path, specs, args)
     if not args.quiet:
@@ -303,6 +326,39 @@ def main(argv: list[str] | None = None) -> int:
             s.max_score and s.percent < args.fail_under for s in report.submissions):
         return 1
     return 0
+
+
+Records = tuple["dict[str, Person] | None", "list[Override]", "Course | None"]
+
+
+def course_records(args: argparse.Namespace, specs: list[ExerciseSpec]) -> Records:
+    """The roster, overrides and course file, read and checked before anything is graded."""
+    from grader.course import load_course
+    from grader.roster import read_overrides, read_roster
+
+    roster = read_roster(args.roster) if args.roster else None
+    course_file = args.course or (args.assignments / "course.toml")
+    if args.course and not args.course.is_file():
+        raise SpecError(f"--course {args.course}: no such file")
+    course = load_course(course_file, {spec.id for spec in specs}) if course_file.is_file() and not args.no_late else None
+    overrides = []
+    if args.overrides:
+        students = {student_name(path) for path in list_submissions(args.path, specs, args.mode)} | set(roster or {})
+        overrides = read_overrides(args.overrides, students, specs)
+    return roster, overrides, course
+
+
+def apply_records(report: ClassReport, specs: list[ExerciseSpec], records: Records, alone: bool) -> None:
+    from grader.records import apply
+
+    roster, overrides, course = records
+    if roster is not None or overrides or course is not None:
+        apply(report, specs, roster, overrides, course, alone)
+
+
+def list_single(args: argparse.Namespace, specs: list[ExerciseSpec]) -> bool:
+    """Is PATH one submission graded alone (Gradescope's layout: its metadata beside it)?"""
+    return list_submissions(args.path, specs, args.mode) == [args.path]
 
 
 def similarity_options_valid(base: Path | None, threshold: float, errors: Console, command: str) -> bool:

@@ -34,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.engine import Grader, Options
+from grader.kinds.manual import NOT_MARKED
 from grader.mutants import Mutant, make
 from grader.report import ExerciseResult, points
 from grader.safe_text import one_line
@@ -222,13 +223,13 @@ def classify(spec: ExerciseSpec, mutants: list[Mutant], seeds: list[int],
     """Each mutant's status from its results under every seed, against the reference copy's."""
     copies = [graded[seed].get(REFERENCE_COPY, {}).get(spec.id) for seed in seeds]
     for seed, copy in zip(seeds, copies):
-        if copy is None or copy.status != "graded" or copy.score < spec.max_score:
-            why = "it was not graded" if copy is None else f"{points(copy.score)}/{points(spec.max_score)}: {copy.message or lost_messages(copy)}"
+        if copy is None or copy.status != "graded" or copy.score < spec.graded_score:
+            why = "it was not graded" if copy is None else f"{points(copy.score)}/{points(spec.graded_score)}: {copy.message or lost_messages(copy)}"
             errors.append(f"{spec.id}: the reference's own copy does not earn full marks under seed {seed} ({why}); "
                           f"its mutants are not classified: fix the reference or the spec first (grade reference)")
             return None
     covering = coverage(spec, [copy for copy in copies if copy is not None])
-    exercise = ExerciseMutation(exercise=spec.id, max_score=spec.max_score, mutants=len(mutants), killed=0)
+    exercise = ExerciseMutation(exercise=spec.id, max_score=spec.graded_score, mutants=len(mutants), killed=0)
     for mutant in mutants:
         results = [graded[seed].get(mutant.name, {}).get(spec.id) for seed in seeds]
         result = judge_mutant(spec, mutant, results, copies, covering)
@@ -254,14 +255,15 @@ def judge_mutant(spec: ExerciseSpec, mutant: Mutant, results: list[ExerciseResul
         return base
     graded = [result for result in results if result is not None]
     base.scores = [result.score for result in graded]
-    base.lost = sorted({check.name for result in graded for check in result.checks if check.score < check.max_score})
-    failed = [check.message for result in graded for check in result.checks if check.score < check.max_score]
+    lost = [check for result in graded for check in result.checks if check.score < check.max_score and check.message != NOT_MARKED]
+    base.lost = sorted({check.name for check in lost})
+    failed = [check.message for check in lost]
     base.message = failed[0][:500] if failed else next((r.message[:500] for r in graded if r.message), "")
     if all(copy is not None and result.answers == copy.answers for result, copy in zip(graded, copies)):
         base.status = "equivalent"
     elif len(set(base.scores)) > 1:
         base.status = "unstable"
-    elif base.scores[0] < spec.max_score:
+    elif base.scores[0] < spec.graded_score:         # a manual check's points are a person's to give
         base.status = "killed"
     else:
         base.status = "survived"

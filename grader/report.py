@@ -7,6 +7,7 @@ The JSON contract other tools read: {"submissions": [{"student", "score", "max_s
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -20,7 +21,43 @@ from grader.similarity import SimilarityReport
 
 CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 ExerciseStatus = Literal["graded", "missing", "error", "timeout"]
+TimeSource = Literal["gradescope", "git", "zip", "timestamp file", "file time"]
 SCHEMA_VERSION = 1
+
+
+class Person(BaseModel):
+    """A student as the roster (--roster) names them."""
+
+    login: str = Field(description="The roster's key: the submission's folder (or zip) name or GitHub username.")
+    name: str = ""
+    student_id: str = Field("", description="The school's id (Canvas's SIS User ID).")
+    email: str = ""
+    section: str = ""
+    extra: dict[str, str] = Field(default_factory=dict, description="The roster's other columns, kept as they are.")
+
+
+class Manual(BaseModel):
+    """Points a person gave (--overrides): merged into every output, and marked as theirs."""
+
+    points: float | None = Field(None, description="The points set, replacing the grader's.")
+    delta: float | None = Field(None, description="Points added to (or taken from) the grader's.")
+    by: str = Field("", description="Who gave them.")
+    comment: str = ""
+    source: str = Field(description="Where: the overrides file and line.")
+
+
+class Late(BaseModel):
+    """When an exercise was handed in, against its due date, and what that cost."""
+
+    submitted_at: datetime | None = Field(description="The time used, with its zone; None when none was found.")
+    source: TimeSource | None = Field(description="Where the time came from (gradescope, git, zip, timestamp file, file time).")
+    due: datetime = Field(description="The due date that applied, extension included.")
+    extension: str = Field("", description="The extension given, as the extensions file says it.")
+    hours_late: float = Field(description="Hours after the due date (0 when on time).")
+    penalty: float = Field(description="Percent of the points taken off.")
+    accepted: bool = Field(True, description="False after the last accepted date: the exercise earns nothing.")
+    raw_score: float = Field(description="The score before the penalty.")
+    policy: str = Field(description="The late policy, in words.")
 
 
 class Series(BaseModel):
@@ -64,6 +101,7 @@ class CheckResult(BaseModel):
     message: str = Field("", description="For students: what was expected, what came, the likely cause.")
     visibility: str = "visible"
     plot: Plot | None = None
+    manual: Manual | None = Field(None, description="Set when a person gave this check's points (a manual check, an override).")
 
 
 class ExerciseResult(BaseModel):
@@ -84,11 +122,31 @@ class ExerciseResult(BaseModel):
                                                   "gave the same answers to the same requests (grade mutants).")
     coverage: dict[str, list[int]] | None = Field(None, description="Lines of the file each check's requests ran "
                                                                     "('__load__': loading it), for traced runs only.")
+    manual: Manual | None = Field(None, description="Set when a person changed the exercise's points (--overrides).")
+    late: Late | None = Field(None, description="The due date and what lateness cost, when the course file gives one.")
+
+    def adjustments(self) -> list[tuple[str, float, str]]:
+        """What moved the score away from its checks' sum: a person's points for the whole
+        exercise, then lateness, each as (label, points added, why); outputs that list checks add these."""
+        found = []
+        before_late = self.late.raw_score if self.late else self.score
+        from_checks = round(sum(check.score for check in self.checks), 6)
+        if self.manual is not None and abs(before_late - from_checks) > 1e-9:
+            said = f": {self.manual.comment}" if self.manual.comment else ""
+            found.append(("marked by hand", round(before_late - from_checks, 6), f"marked by {self.manual.by or 'hand'}{said}"))
+        if self.late is not None and abs(self.late.raw_score - self.score) > 1e-9:
+            found.append(("late", round(self.score - self.late.raw_score, 6),
+                          f"{self.late.penalty:g}% off: handed in {self.late.hours_late:g} hours after "
+                          f"{self.late.due.isoformat(timespec='minutes')} ({self.late.source}; {self.late.policy})"
+                          if self.late.accepted else "handed in after the last accepted date: not accepted"))
+        return found
 
 
 class SubmissionResult(BaseModel):
     student: str
     path: str
+    person: Person | None = Field(None, description="Who, from the roster (--roster).")
+    handed_in: bool = Field(True, description="False for a roster student with no submission (every exercise missing).")
     score: float
     max_score: float
     warnings: list[str] = Field(default_factory=list)
@@ -100,6 +158,9 @@ class SubmissionResult(BaseModel):
         return 100 * self.score / self.max_score if self.max_score else 0.0
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.handed_in:
+            yield _line(f"{one_line(self.student)}: no submission (on the roster): 0 / {points(self.max_score)}", "bold red")
+            return
         yield _line(f"{one_line(self.student)}: {points(self.score)} / {points(self.max_score)}", "bold")
         for warning in self.warnings:
             yield _line(f"  warning: {warning}", "yellow")
@@ -117,6 +178,14 @@ class SubmissionResult(BaseModel):
                            "red" if check.status in ("failed", "error", "timeout") else "dim")
 
 
+class Assignment(BaseModel):
+    """A group of exercises with one due date: one column in an LMS gradebook."""
+
+    name: str = Field(description="As the LMS names it (Canvas: 'Week 13' or 'Week 13 (12345)' with its id).")
+    exercises: list[str]
+    due: datetime | None = None
+
+
 class ClassReport(BaseModel):
     schema_version: int = SCHEMA_VERSION
     grader_version: str
@@ -131,6 +200,9 @@ class ClassReport(BaseModel):
     submissions: list[SubmissionResult]
     errors: list[str] = Field(default_factory=list, description="Grader errors (never a student's fault).")
     notices: list[str] = Field(default_factory=list, description="Things the instructor should know (an unusable cache).")
+    not_on_roster: list[str] = Field(default_factory=list, description="Submissions the roster does not name (--roster).")
+    assignments: list[Assignment] = Field(default_factory=list, description="The course file's groups of exercises, "
+                                                                              "one gradebook column each (Canvas, Moodle).")
     similarity: SimilarityReport | None = Field(None, description="With --similarity: who handed in the reference or the "
                                                                   "course's material, and who shares code (no score changes).")
 

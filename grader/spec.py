@@ -114,6 +114,11 @@ class ExerciseSpec(BaseModel):
     def max_score(self) -> float:
         return sum(check.points for check in self.checks)
 
+    @property
+    def graded_score(self) -> float:
+        """The points the grader gives itself: all but those of `manual` checks, which a person gives."""
+        return sum(check.points for check in self.checks if check.kind != "manual")
+
 
 class SpecError(Exception):
     """An assignment spec that cannot be used; the message names the file and the field."""

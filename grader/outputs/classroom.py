@@ -23,11 +23,14 @@ def runner_result(report: ClassReport) -> dict:
                 tests.append({"name": f"{prefix}{exercise.exercise}", "status": "fail", "score": 0,
                               "max_score": exercise.max_score, "message": exercise.message})
             for check in exercise.checks:
-                tests.append({"name": f"{prefix}{exercise.exercise}.{check.name}",
+                tests.append({"name": f"{prefix}{exercise.exercise}.{check.name}" + (" (marked by hand)" if check.manual else ""),
                               "status": {"passed": "pass", "skipped": "pass"}.get(check.status, "fail")
                               if check.status != "error" else "error",
                               "score": check.score, "max_score": check.max_score, "message": check.message,
                               "visibility": check.visibility})
+            for label, added, why in exercise.adjustments():
+                tests.append({"name": f"{prefix}{exercise.exercise}: {label}", "status": "pass" if added >= 0 else "fail",
+                              "score": added, "max_score": 0, "message": why})
     status = "error" if report.errors else ("pass" if all(t["status"] == "pass" for t in tests) else "fail")
     return clean_strings({"version": 1, "status": status, "max_score": sum(s.max_score for s in report.submissions),
                           "tests": tests})

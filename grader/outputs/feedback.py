@@ -15,7 +15,9 @@ MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱", "sk
 
 
 def markdown(submission: SubmissionResult, seed: int, visible_only: bool = False) -> str:
-    lines = [f"# Feedback for {one_line(submission.student)}", "",
+    person = submission.person
+    who = f" ({one_line(person.name)})" if person and person.name else ""
+    lines = [f"# Feedback for {one_line(submission.student)}{who}", "",
              f"**Score: {points(submission.score)} / {points(submission.max_score)}** (grader seed {seed})", ""]
     lines += [f"> ⚠ {one_line(warning)}" for warning in submission.warnings]
     for exercise in submission.exercises:
@@ -33,6 +35,7 @@ def markdown(submission: SubmissionResult, seed: int, visible_only: bool = False
                 continue
             rows.append(f"| {MARK[check.status]} {cell(check.name)} | {points(check.score)} / {points(check.max_score)} "
                         f"| {cell(check.message) or '—'} |")
+        rows += [f"| {cell(label)} | {added:+g} | {cell(why)} |" for label, added, why in exercise.adjustments()]
         if rows:
             lines += ["", "| check | points | what the grader saw |", "|---|---|---|", *rows]
         if hidden:

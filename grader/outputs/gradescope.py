@@ -22,9 +22,13 @@ def results(report: ClassReport) -> dict:
                           "max_score": exercise.max_score, "status": "failed", "output": exercise.message,
                           "visibility": "visible"})
         for check in exercise.checks:
-            tests.append({"name": f"{exercise.exercise}.{check.name}", "score": check.score, "max_score": check.max_score,
+            tests.append({"name": f"{exercise.exercise}.{check.name}" + (" (marked by hand)" if check.manual else ""),
+                          "score": check.score, "max_score": check.max_score,
                           "status": "passed" if check.status == "passed" else "failed",
                           "output": check.message or "passed", "visibility": VISIBILITY[check.visibility]})
+        for label, added, why in exercise.adjustments():     # a person's points, lateness: the tests sum to the score
+            tests.append({"name": f"{exercise.exercise}: {label}", "score": added, "max_score": 0.0,
+                          "status": "passed" if added >= 0 else "failed", "output": why, "visibility": "visible"})
     summary = f"Score {points(submission.score)} / {points(submission.max_score)} (grader seed {report.seed})."
     warnings = submission.warnings + [w for e in submission.exercises for w in e.warnings]
     return clean_strings({"score": submission.score, "output": "\n".join([summary, *warnings]), "tests": tests,

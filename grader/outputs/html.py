@@ -173,7 +173,9 @@ def _heat_cell(result: ExerciseResult | None) -> str:
 
 def student_page(submission: SubmissionResult, report: ClassReport) -> str:
     e = escaped
-    parts = [f"<p><a href='../index.html'>← class</a></p><h1>{e(submission.student)}: "
+    person = submission.person
+    who = f" ({e(person.name)}{', ' + e(person.student_id) if person.student_id else ''})" if person and person.name else ""
+    parts = [f"<p><a href='../index.html'>← class</a></p><h1>{e(submission.student)}{who}: "
              f"{points(submission.score)} / {points(submission.max_score)}</h1>"]
     parts += [f"<p class='warning'>⚠ {e(w)}</p>" for w in submission.warnings]
     for exercise in submission.exercises:
@@ -189,8 +191,11 @@ def student_page(submission: SubmissionResult, report: ClassReport) -> str:
                          "</tr></thead><tbody>")
             for check in exercise.checks:
                 parts.append(f"<tr><td>{e(check.name)}</td><td class='{e(check.status)}'>{e(check.status)}</td>"
-                             f"<td>{points(check.score)}/{points(check.max_score)}</td><td>{e(check.message) or '—'}</td></tr>")
+                             f"<td>{points(check.score)}/{points(check.max_score)}{' ✍' if check.manual else ''}</td>"
+                             f"<td>{e(check.message) or '—'}</td></tr>")
             parts.append("</tbody></table>")
+        parts += [f"<p class='{'warning' if added < 0 else 'passed'}'>{e(label)}: {added:+g} points — {e(why)}</p>"
+                  for label, added, why in exercise.adjustments()]
         for check in exercise.checks:
             if check.plot is not None:
                 parts.append(f"<figure class='plot' data-check='{e(exercise.exercise)}.{e(check.name)}'>{svg(check.plot)}"

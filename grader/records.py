@@ -1,0 +1,117 @@
+"""Course records: a graded class turned into the grades that reach the gradebook. After the
+grader's run (and the cache's: nothing here is cached, so a regrade applies it all again):
+
+1. the roster names each submission's person; a roster student with no submission is a row of
+   zeros, handed_in false; a submission the roster does not name is listed (never dropped);
+2. the overrides set or move points (a check's or an exercise's), marked as a person's;
+3. each exercise in one of the course file's assignments is weighed against its due date, the
+   student's extension and the late policy (grader.course), at the time it was handed in
+   (grader.times): the score after the penalty is the score, the raw one kept beside it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.course import Course
+from grader.report import Assignment, CheckResult, ClassReport, ExerciseResult, Late, Manual, Person, SubmissionResult
+from grader.roster import Override
+from grader.spec import ExerciseSpec
+from grader.times import handed_in
+
+
+def apply(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Person] | None = None,
+          overrides: list[Override] | None = None, course: Course | None = None, alone: bool = False) -> None:
+    """Everything above, in place, in that order; the totals summed again."""
+    if roster is not None:
+        name(report, specs, roster)
+    for override in overrides or []:
+        mark(report, override)
+    if course is not None:
+        report.assignments = [Assignment(name=a.name, exercises=[e for e in a.exercises if e in report.exercises],
+                                         due=course.aware(a.due)) for a in course.spec.assignments]
+        for submission in report.submissions:
+            if submission.handed_in:
+                weigh(submission, course, alone)
+    for submission in report.submissions:
+        submission.score = round(sum(e.score for e in submission.exercises), 6)
+
+
+def name(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Person]) -> None:
+    graded = {spec.id: spec for spec in specs if spec.id in report.exercises}
+    for submission in report.submissions:
+        submission.person = roster.get(submission.student)
+        if submission.person is None:
+            report.not_on_roster.append(submission.student)
+    if report.not_on_roster:
+        report.notices.append(f"not on the roster, so without a name or id in the gradebook: {', '.join(report.not_on_roster)}")
+    present = {submission.student for submission in report.submissions}
+    for login, person in roster.items():
+        if login not in present:
+            report.submissions.append(SubmissionResult(
+                student=login, path="", person=person, handed_in=False, score=0.0,
+                max_score=sum(spec.max_score for spec in graded.values()), warnings=["no submission found"],
+                exercises=[ExerciseResult(exercise=spec.id, status="missing", score=0.0, max_score=spec.max_score,
+                                          message="no submission") for spec in graded.values()]))
+
+
+def mark(report: ClassReport, override: Override) -> None:
+    found = next((s for s in report.submissions if s.student == override.student), None)
+    result = next((e for e in found.exercises if e.exercise == override.exercise), None) if found else None
+    if result is None:
+        report.notices.append(f"{override.mark.source}: {override.student} has no result for {override.exercise} "
+                              "in this run (not graded with --exercise?): the override was not applied")
+        return
+    if override.check is None:
+        result.score = round(moved(result.score, override.mark, result.max_score), 6)
+        result.manual = override.mark
+        return
+    check = next((c for c in result.checks if c.name == override.check), None)
+    if check is None:
+        report.notices.append(f"{override.mark.source}: {override.student}'s {override.exercise} has no result for "
+                              f"{override.check} (it was {result.status}): give the exercise's points instead")
+        return
+    set_check(check, override.mark)
+    result.score = round(sum(c.score for c in result.checks), 6)
+
+
+def moved(score: float, mark: Manual, top: float) -> float:
+    return mark.points if mark.points is not None else min(top, max(0.0, score + (mark.delta or 0.0)))
+
+
+def set_check(check: CheckResult, mark: Manual) -> None:
+    check.score = round(moved(check.score, mark, check.max_score), 6)
+    check.status = "passed" if check.score >= check.max_score else "failed"
+    check.manual = mark
+    said = f": {mark.comment}" if mark.comment else ""
+    check.message = f"marked by {mark.by or 'hand'}{said}" + (f" (the grader said: {check.message})" if check.message
+                                                              and not check.message.startswith("marked by hand") else "")
+
+
+def weigh(submission: SubmissionResult, course: Course, alone: bool) -> None:
+    """Each exercise of the submission against its assignment's due date."""
+    due_now = [e for e in submission.exercises if e.status != "missing" and e.file and course.assignment(e.exercise)]
+    if not due_now:
+        return
+    times = handed_in(Path(submission.path), sorted({e.file for e in due_now if e.file}), course.zone, alone)
+    for result in due_now:
+        assignment = course.assignment(result.exercise)
+        assert assignment is not None and result.file is not None
+        moment, source, warning = times[result.file]
+        if warning:
+            result.warnings.append(warning)
+        if moment is None:
+            continue
+        due, last, extension = course.due(assignment, submission.student)
+        policy = course.policy(assignment)
+        hours = max(0.0, (moment - due).total_seconds() / 3600)
+        accepted = last is None or moment <= last
+        penalty = policy.penalty(hours) if accepted else 100.0
+        result.late = Late(submitted_at=moment, source=source, due=due, extension=extension, hours_late=round(hours, 3),
+                           penalty=penalty, accepted=accepted, raw_score=result.score, policy=policy.words())
+        result.score = round(result.score * (1 - penalty / 100), 6)
+        if not accepted and last is not None:
+            result.warnings.append(f"handed in {moment.isoformat(timespec='minutes')} ({source}), after the last accepted "
+                                   f"date {last.isoformat(timespec='minutes')}: not accepted, no points")
+        elif penalty:
+            result.warnings.append(f"handed in {hours:.1f} hours after the due date {due.isoformat(timespec='minutes')} "
+                                   f"({source}): {penalty:g}% off ({policy.words()})")
