@@ -314,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             console = Console(width=max(console.width, report.full_width()))
         console.print(report.student_view() if single_view(args, report) else report)
     try:
-        write_outputs(report, args)
+        for warning in write_outputs(report, args):
+            errors.print(f"[yellow]grade: {escape(warning)}[/yellow]")
         if args.html and report.similarity is not None and texts is not None:
             similarity_page(report.similarity, texts, args.html)
     except ValueError as error:
@@ -427,15 +428,22 @@ def single_view(args: argparse.Namespace, report: ClassReport) -> bool:
     return len(report.submissions) == 1 and not args.all_checks
 
 
-def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
+def write_outputs(report: ClassReport, args: argparse.Namespace) -> list[str]:
+    """Every output asked for; returns what the instructor should hear of them."""
     from grader.outputs import classroom, feedback, gradebook, gradescope, junit
 
+    said: list[str] = []
     if args.gradescope:
         gradescope.write(report, args.gradescope)     # first: it refuses a class (a usage error)
     if args.json:
         args.json.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     if args.csv:
-        gradebook.write(report, args.csv)
+        if args.csv_identifier and args.csv_format != "moodle":
+            raise ValueError("--csv-identifier chooses Moodle's identifier column: use it with --csv-format moodle")
+        left_out = gradebook.write(report, args.csv, args.csv_format, args.csv_identifier)
+        if left_out:
+            said.append(f"{args.csv} ({args.csv_format}) leaves out the submissions the roster does not name, which "
+                        f"{args.csv_format.capitalize()} could not match: {', '.join(left_out)}")
     if args.html:
         from grader.outputs import html
 
@@ -447,3 +455,4 @@ def write_outputs(report: ClassReport, args: argparse.Namespace) -> None:
         feedback.write(student, args.feedback)
     if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
         classroom.write(student)
+    return said

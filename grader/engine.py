@@ -114,6 +114,7 @@ class Runner(Protocol):
 class Grader:
     def __init__(self, specs: list[ExerciseSpec], reference: Path, options: Options) -> None:
         self.specs = [spec for spec in specs if not options.exercises or spec.id in options.exercises]
+        self.every_spec = specs          # files are found for all: a graded exercise's needs, a notebook's sections
         self.reference = reference
         self.options = options
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
@@ -170,7 +171,7 @@ class Grader:
         if path.suffix == ".zip":
             root = unpack(path, self.scratch / f"unpacked-{index}")
         submission = Submission(student=student, path=path, root=root)
-        find_files(submission, self.specs)
+        find_files(submission, self.every_spec)
         if student in self.options.only:
             submission.only = set(self.options.only[student])
         stage(submission, self.scratch / f"staged-{index}")
@@ -315,7 +316,7 @@ class Grader:
         early = self.runner() if self.cache is None or self.cache.empty() else None
         try:
             reference = Submission(student="reference", path=self.reference, root=self.reference)
-            find_files(reference, self.specs)
+            find_files(reference, self.every_spec)
             stage(reference, self.scratch / "staged-reference")
             paths = list_submissions(target, self.specs, self.options.mode)
             submissions = self.prepare_all(paths, results)

@@ -3,10 +3,12 @@ grader's run (and the cache's: nothing here is cached, so a regrade applies it a
 
 1. the roster names each submission's person; a roster student with no submission is a row of
    zeros, handed_in false; a submission the roster does not name is listed (never dropped);
-2. the overrides set or move points (a check's or an exercise's), marked as a person's;
+2. the overrides of a check set or move its points (a manual check's, say), marked as a person's;
 3. each exercise in one of the course file's assignments is weighed against its due date, the
    student's extension and the late policy (grader.course), at the time it was handed in
-   (grader.times): the score after the penalty is the score, the raw one kept beside it.
+   (grader.times): the score after the penalty is the score, the raw one kept beside it;
+4. the overrides of a whole exercise set or move its points last: a person's decision about
+   the grade (late work accepted by email) is not penalised again.
 """
 from __future__ import annotations
 
@@ -25,13 +27,17 @@ def apply(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Pers
     if roster is not None:
         name(report, specs, roster)
     for override in overrides or []:
-        mark(report, override)
+        if override.check is not None:
+            mark(report, override)
     if course is not None:
-        report.assignments = [Assignment(name=a.name, exercises=[e for e in a.exercises if e in report.exercises],
-                                         due=course.aware(a.due)) for a in course.spec.assignments]
+        report.assignments = [Assignment(name=a.name, exercises=a.exercises, due=course.aware(a.due))
+                              for a in course.spec.assignments]
         for submission in report.submissions:
             if submission.handed_in:
                 weigh(submission, course, alone)
+    for override in overrides or []:
+        if override.check is None:
+            mark(report, override)
     for submission in report.submissions:
         submission.score = round(sum(e.score for e in submission.exercises), 6)
 
@@ -106,9 +112,10 @@ def weigh(submission: SubmissionResult, course: Course, alone: bool) -> None:
         hours = max(0.0, (moment - due).total_seconds() / 3600)
         accepted = last is None or moment <= last
         penalty = policy.penalty(hours) if accepted else 100.0
+        after = round(result.score * (1 - penalty / 100), 6)
         result.late = Late(submitted_at=moment, source=source, due=due, extension=extension, hours_late=round(hours, 3),
-                           penalty=penalty, accepted=accepted, raw_score=result.score, policy=policy.words())
-        result.score = round(result.score * (1 - penalty / 100), 6)
+                           penalty=penalty, accepted=accepted, raw_score=result.score, score=after, policy=policy.words())
+        result.score = after
         if not accepted and last is not None:
             result.warnings.append(f"handed in {moment.isoformat(timespec='minutes')} ({source}), after the last accepted "
                                    f"date {last.isoformat(timespec='minutes')}: not accepted, no points")

@@ -57,6 +57,7 @@ class Late(BaseModel):
     penalty: float = Field(description="Percent of the points taken off.")
     accepted: bool = Field(True, description="False after the last accepted date: the exercise earns nothing.")
     raw_score: float = Field(description="The score before the penalty.")
+    score: float = Field(description="The score after it (a person's points for the whole exercise may still change it).")
     policy: str = Field(description="The late policy, in words.")
 
 
@@ -126,19 +127,18 @@ class ExerciseResult(BaseModel):
     late: Late | None = Field(None, description="The due date and what lateness cost, when the course file gives one.")
 
     def adjustments(self) -> list[tuple[str, float, str]]:
-        """What moved the score away from its checks' sum: a person's points for the whole
-        exercise, then lateness, each as (label, points added, why); outputs that list checks add these."""
+        """What moved the score away from its checks' sum: lateness, then a person's points for
+        the whole exercise, each as (label, points added, why); outputs that list checks add these."""
         found = []
-        before_late = self.late.raw_score if self.late else self.score
-        from_checks = round(sum(check.score for check in self.checks), 6)
-        if self.manual is not None and abs(before_late - from_checks) > 1e-9:
-            said = f": {self.manual.comment}" if self.manual.comment else ""
-            found.append(("marked by hand", round(before_late - from_checks, 6), f"marked by {self.manual.by or 'hand'}{said}"))
-        if self.late is not None and abs(self.late.raw_score - self.score) > 1e-9:
-            found.append(("late", round(self.score - self.late.raw_score, 6),
+        if self.late is not None and abs(self.late.raw_score - self.late.score) > 1e-9:
+            found.append(("late", round(self.late.score - self.late.raw_score, 6),
                           f"{self.late.penalty:g}% off: handed in {self.late.hours_late:g} hours after "
                           f"{self.late.due.isoformat(timespec='minutes')} ({self.late.source}; {self.late.policy})"
                           if self.late.accepted else "handed in after the last accepted date: not accepted"))
+        before = self.late.score if self.late else round(sum(check.score for check in self.checks), 6)
+        if self.manual is not None and abs(self.score - before) > 1e-9:
+            said = f": {self.manual.comment}" if self.manual.comment else ""
+            found.append(("marked by hand", round(self.score - before, 6), f"marked by {self.manual.by or 'hand'}{said}"))
         return found
 
 

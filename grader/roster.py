@@ -3,8 +3,9 @@
 
 Roster: CSV with a header. The key column (the submission's folder or zip name, or the GitHub
 username of a classroom repository) is the first of `login`, `folder`, `github`, `github_username`,
-`username`, `student`; then `name` (or `first_name` and `last_name`), `student_id` (or `id`,
-`sis_user_id`), `email`, `section`. Column names are read without regard to case or spaces;
+`username`, `sis_login_id`, `student`; then `name` (or `first_name` and `last_name`), `student_id`
+(or `sis_user_id`, or `id`), `email`, `section`. In a roster made from Canvas's export, `ID` is
+Canvas's own user id: kept as `canvas_id`, which the Canvas gradebook writes back. Column names are read without regard to case or spaces;
 every other column is kept as it is.
 
 Overrides: CSV (`student,exercise,points,delta,comment,by`) or TOML (`[[override]]` tables with
@@ -23,8 +24,8 @@ from pathlib import Path
 from grader.report import Manual, Person
 from grader.spec import ExerciseSpec, SpecError
 
-KEYS = ("login", "folder", "github", "github_username", "username", "student")
-IDS = ("student_id", "id", "sis_user_id")
+KEYS = ("login", "folder", "github", "github_username", "username", "sis_login_id", "student")
+IDS = ("student_id", "sis_user_id", "id")
 
 
 def column(name: str) -> str:
@@ -51,7 +52,7 @@ def read_roster(path: Path) -> dict[str, Person]:
     if key is None:
         raise SpecError(f"{path}: no key column; name one of {', '.join(KEYS)} (the submission's folder or GitHub username)")
     people: dict[str, Person] = {}
-    known = {key, "name", "first_name", "last_name", "email", "section", *IDS}
+    known = {key, "name", "first_name", "last_name", "email", "section", "sis_login_id", *IDS}
     for line, row in rows:
         login = row.get(key, "")
         if not login:
@@ -59,9 +60,13 @@ def read_roster(path: Path) -> dict[str, Person]:
         if login in people:
             raise SpecError(f"{path}, line {line}: {login!r} is on the roster twice")
         name = row.get("name") or " ".join(part for part in (row.get("first_name", ""), row.get("last_name", "")) if part)
+        extra = {k: v for k, v in row.items() if k not in known}
+        if row.get("sis_user_id") and row.get("id"):
+            extra["canvas_id"] = row["id"]                  # Canvas's export: ID is its user id, not the school's
+        if key != "sis_login_id" and row.get("sis_login_id"):
+            extra["sis_login_id"] = row["sis_login_id"]
         people[login] = Person(login=login, name=name, student_id=next((row[i] for i in IDS if row.get(i)), ""),
-                               email=row.get("email", ""), section=row.get("section", ""),
-                               extra={k: v for k, v in row.items() if k not in known})
+                               email=row.get("email", ""), section=row.get("section", ""), extra=extra)
     return people
 
 
