@@ -89,7 +89,7 @@ def parser() -> argparse.ArgumentParser:
                    help="also compare the files: who handed in the reference or --similarity-base's material, who shares "
                         "code (the JSON's similarity block, DIR/similarity.html with --html); no score changes")
     p.add_argument("--similarity-base", type=Path, metavar="DIR",
-                   help="the course's own material to compare with too (the teacher's published demos)")
+                   help="the course's own material to compare with too (the teacher's published demos); implies --similarity")
     p.add_argument("--similarity-threshold", type=float, metavar="PERCENT", default=100 * DEFAULT_THRESHOLD,
                    help=f"list overlaps and pairs from this share of a student's code (default {100 * DEFAULT_THRESHOLD:g})")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report on the terminal")
@@ -308,7 +308,10 @@ def main(argv: list[str] | None = None) -> int:
             report = grader.grade(args.path, progress)
     apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs))
     if args.similarity or args.similarity_base:
-        report.similarity, texts = compared(args.path, specs, args)
+        try:
+            report.similarity, texts = compared(args.path, specs, args)
+        except Exception as error:  # noqa: BLE001 - the grades are made: a failure here must not lose them
+            report.errors.append(f"similarity: {type(error).__name__}: {error} (the grades and outputs are complete)")
     if not args.quiet:
         if args.wide:
             console = Console(width=max(console.width, report.full_width()))
@@ -364,11 +367,14 @@ def list_single(args: argparse.Namespace, specs: list[ExerciseSpec]) -> bool:
 
 def similarity_options_valid(base: Path | None, threshold: float, errors: Console, command: str) -> bool:
     if base is not None and not base.is_dir():
-        errors.print(f"[red]{command}: --similarity-base {base}: no such folder[/red]")
+        errors.print(f"[red]{command}: --similarity-base {escape(str(base))}: no such folder[/red]")
         return False
     if not 0 < threshold <= 100:
         errors.print(f"[red]{command}: the similarity threshold is a percentage in (0, 100], got {threshold:g}[/red]")
         return False
+    if threshold < 1:
+        errors.print(f"[yellow]{command}: a similarity threshold of {threshold:g}% lists nearly every pair: "
+                     f"it is a percentage (60 for 60%)[/yellow]")
     return True
 
 

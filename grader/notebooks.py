@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ PYTHON_CELL_MAGICS = {"%%time", "%%timeit", "%%capture", "%%prun"}
 # over a long line more than once (a student's line of 100,000 spaces is read in linear time).
 ASSIGNED_SHELL = re.compile(r"[\w.,\[\] \t]+?=[ \t]*[%!][ \t]*\w")      # `files = !ls`, `t = %timeit f()`
 HELP = re.compile(r"\?*[\w.]+\?{1,2}[ \t]*$")                              # `torch.zeros?`: IPython's help
-COLAB_ONLY = re.compile(r"^[ \t]*(?:from|import)[ \t]+google\.colab\b", re.MULTILINE)
+# Lines that exist for Colab alone (its Drive, its upload box): left out, so a Colab download grades as it is.
+COLAB_ONLY = re.compile(r"(?:from|import)[ \t]+google\.colab\b|drive\.mount\(|files\.(?:upload|download)\(")
+RUN_NOTEBOOK = re.compile(r"%run[ \t]+(?:-i[ \t]+)?['\"]?([\w.-]+)\.(?:ipynb|py)['\"]?[ \t]*$")
 FUTURE = re.compile(r"from[ \t]+__future__[ \t]+import\b")
 # IPython's display() outside IPython: what a notebook shows as text, printed (the program's first line).
 PRELUDE = "def display(*objects, **options): print(*(repr(o) for o in objects), sep='\\n')  # IPython's, as text"
@@ -60,7 +63,8 @@ class Cell:
     tags: list[str]
 
     def exercises(self) -> list[str]:
-        return [tag[len(EXERCISE_TAG):].strip() for tag in self.tags if tag.startswith(EXERCISE_TAG)]
+        """The exercises its tags name (`exercise:gd`; the prefix in any case)."""
+        return [tag[len(EXERCISE_TAG):].strip() for tag in self.tags if tag.lower().startswith(EXERCISE_TAG)]
 
 
 @dataclass
@@ -69,7 +73,8 @@ class Notebook:
     cells: list[Cell]
 
     def tagged(self) -> set[str]:
-        return {exercise for cell in self.cells for exercise in cell.exercises()}
+        """The exercises its cells are tagged for, in lower case."""
+        return {exercise.lower() for cell in self.cells for exercise in cell.exercises()}
 
 
 @dataclass
@@ -146,30 +151,42 @@ def unicode(text: str) -> str:
 def holds(notebook: Notebook, spec: ExerciseSpec) -> bool:
     """Does this notebook hold the exercise: named for it, or a cell tagged for it?"""
     stems = {Path(name).stem for name in spec.files}
-    return notebook.path.stem in stems or spec.id in notebook.tagged()
+    return notebook.path.stem in stems or spec.id.lower() in notebook.tagged()
 
 
 def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str], known: set[str]) -> Program:
-    """The exercise's program: setup cells, its sections and those of the exercises in `needed`
-    (`known`: every exercise id, so that a tag naming none is said, and a tag's case forgiven)."""
-    wanted = {spec.id} | needed
+    """The exercise's program: setup cells and its sections; the sections of an exercise it needs
+    (`needed`) become `from net import *`, as net1.py imports net.py: that exercise's own program
+    is written beside this one, and a check of net1 looks at net's classes in the module net.
+    `known`: every exercise id, so that a tag naming none is said, and a tag's case forgiven."""
     by_lower = {exercise.lower(): exercise for exercise in known}
     lines: list[str] = [PRELUDE]
     origins: list[tuple[int, int] | None] = [None]
     futures: list[tuple[str, tuple[int, int]]] = []
     notes: list[str] = []
     section: str | None = None                      # None: the setup before the first section
-    skip = set(spec.notebook_skip_tags)
+    imported: set[str] = set()
+    skip = {tag.lower() for tag in spec.notebook_skip_tags} | {"skip"}
+
+    def add(text: str, origin: tuple[int, int] | None) -> None:
+        lines.append(text)
+        origins.append(origin)
+
     for cell in notebook.cells:
         tagged = cell.exercises()
         if tagged:
-            section = tagged[0] if tagged[0] in known else by_lower.get(tagged[0].lower(), tagged[0])
+            section = by_lower.get(tagged[0].lower(), tagged[0])
             if section not in known:
                 notes.append(f"cell {cell.number} is tagged {EXERCISE_TAG + tagged[0]!r}, which names no exercise "
                              f"({', '.join(sorted(known))}): the cells of its section were left out")
-        if cell.kind != "code" or (section is not None and section not in wanted) or skip & set(cell.tags):
+        if section in needed and section != spec.id:
+            if section not in imported:
+                imported.add(section)
+                add(f"from {section} import *  # the cells of {section}, made into {section}.py beside this", (cell.number, 1))
             continue
-        source, cell_notes = python_of(cell)
+        if cell.kind != "code" or section not in (None, spec.id) or skip & {tag.lower() for tag in cell.tags}:
+            continue
+        source, cell_notes = python_of(cell, known)
         notes += cell_notes
         if source is None:
             continue
@@ -177,10 +194,10 @@ def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str], known: set
             if FUTURE.match(line):             # legal only at a file's top: moved there, as each cell is a top in Jupyter
                 futures.append((line, (cell.number, number)))
                 line = "pass"
-            lines.append(line)
-            origins.append((cell.number, number))
-        lines.append("")                             # cells apart, as Jupyter runs them
-        origins.append(None)
+            add(line, (cell.number, number))
+        add("", None)                                # cells apart, as Jupyter runs them
+    if any("not Python: it was left out" in note for note in notes):
+        notes.append("the grader installs nothing and shows no plots: such lines are not needed for grading")
     if len(notes) > NOTES_PER_PROGRAM:
         notes[NOTES_PER_PROGRAM:] = [f"and {len(notes) - NOTES_PER_PROGRAM} more warnings of the same kind"]
     lines[:0] = [line for line, _ in futures]
@@ -188,42 +205,89 @@ def program(notebook: Notebook, spec: ExerciseSpec, needed: set[str], known: set
     return Program(notebook=notebook.path, text="\n".join(lines) + "\n", origins=origins, warnings=notes)
 
 
-def python_of(cell: Cell) -> tuple[str | None, list[str]]:
-    """The cell as Python (None: left out), with warnings of the lines that are not Python."""
+def statement_starts(lines: list[str]) -> list[bool]:
+    """For each line, does a statement begin on it: not inside a string, brackets or a line
+    continued by a backslash? (Python's own tokenizer stops at the first `!`, so it cannot tell.)
+    One pass over the characters: a student's hostile cell costs linear time."""
+    starts = []
+    depth, quote, continued = 0, "", False
+    for line in lines:
+        starts.append(depth == 0 and not quote and not continued)
+        continued, at = False, 0
+        while at < len(line):
+            char = line[at]
+            if quote:
+                if char == "\\":
+                    at += 2
+                    continue
+                if line.startswith(quote, at):
+                    at, quote = at + len(quote), ""
+                    continue
+            elif char == "#":
+                break
+            elif char in "\"'":
+                quote = line[at:at + 3] if line[at:at + 3] in ('"""', "'''") else char
+                at += len(quote)
+                continue
+            elif char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth = max(0, depth - 1)
+            elif char == "\\" and at == len(line) - 1:
+                continued = True
+            at += 1
+        if len(quote) == 1 and not line.endswith("\\"):
+            quote = ""                               # a one-line string ends with its line
+    return starts
+
+
+def python_of(cell: Cell, known: Collection[str] = ()) -> tuple[str | None, list[str]]:
+    """The cell as Python (None: left out), with warnings of the lines that are not Python.
+    Only lines where a statement begins can be magics: a `%d` inside a string stays as it is."""
     source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
-    notes = []
-    if COLAB_ONLY.search(source):
-        notes.append(f"cell {cell.number} imports google.colab, which exists only on Colab: tag that cell "
-                     "'skip' so the grader leaves it out")
+    lines = source.split("\n")
+    compiles = False
     if len(source) <= MAX_COMPILED_CELL:
         try:
             compile(source, f"cell {cell.number}", "exec", dont_inherit=True)
-            return source, notes                    # valid Python: exactly as written
+            compiles = True                         # valid Python: only Colab's own lines are left out
         except Exception:  # noqa: BLE001 - SyntaxError, or RecursionError/MemoryError of a hostile cell: not this process's end
             pass
-    lines = source.split("\n")
     first = next((line.strip() for line in lines if line.strip()), "")
-    if first.startswith("%%"):
+    if not compiles and first.startswith("%%"):
         magic = first.split()[0]
         if magic not in PYTHON_CELL_MAGICS:
-            notes.append(f"cell {cell.number} is a {magic[:40]!r} cell, not Python: it was left out")
-            return None, notes
-        at = next(i for i, line in enumerate(lines) if line.strip())
-        lines[at] = ""
-    dropped = 0
-    for index, line in enumerate(lines):
+            return None, [f"cell {cell.number} is a {magic[:40]!r} cell, not Python: it was left out"]
+        lines[next(i for i, line in enumerate(lines) if line.strip())] = ""
+    notes, dropped, colab = [], 0, 0
+    for index, (line, start) in enumerate(zip(lines, statement_starts(lines))):
         code = line.lstrip(" \t")
+        indent = line[:len(line) - len(code)]
+        if not start:
+            continue
+        if COLAB_ONLY.match(code):
+            colab += 1
+            lines[index] = indent + "pass"
+            continue
+        if compiles:
+            continue
+        run = RUN_NOTEBOOK.match(code)
+        if run and run.group(1) in known:          # %run net.ipynb: net's names here, as from its program
+            lines[index] = f"{indent}from {run.group(1)} import *"
+            continue
         shell = code.startswith("!") or bool(ASSIGNED_SHELL.match(code)) and "!" in code.split("=", 1)[1][:3]
         if not (code.startswith("%") or shell or ASSIGNED_SHELL.match(code) or HELP.match(code)):
             continue
         dropped += 1
         if dropped <= NOTES_PER_CELL:
             notes.append(f"cell {cell.number}, line {index + 1}: {code.strip()[:80]!r} is "
-                         f"{'a shell command' if shell else 'an IPython magic'}, not Python: it was left out "
-                         "(the grader installs nothing and shows no plots)")
-        lines[index] = line[:len(line) - len(code)] + "pass"
+                         f"{'a shell command' if shell else 'an IPython magic'}, not Python: it was left out")
+        lines[index] = indent + "pass"
     if dropped > NOTES_PER_CELL:
         notes.append(f"cell {cell.number}: {dropped - NOTES_PER_CELL} more lines that are not Python were left out")
+    if colab:
+        notes.append(f"cell {cell.number}: {colab} line(s) for Colab alone (google.colab, drive.mount, files.upload) "
+                     "were left out: the grader reads no Drive; put the data the exercise needs beside the notebook")
     return "\n".join(lines), notes
 
 
@@ -236,7 +300,8 @@ def in_cells(observations: dict[str, Observation], programs: dict[Path, Program]
     by_file = {str(path): made for path, made in programs.items()}
 
     def moved(error: dict[str, Any]) -> dict[str, Any]:
-        made = by_file.get(error.get("file") or "")
+        file = error.get("file")
+        made = by_file.get(file) if isinstance(file, str) else None
         if made is None:
             return error
         origin = made.locate(error["line"]) if isinstance(error.get("line"), int) else None

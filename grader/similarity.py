@@ -102,6 +102,8 @@ class ExerciseSimilarity(BaseModel):
     pairs: list[Pair] = Field(default_factory=list, description="Pairs above the threshold, most similar first.")
     clusters: list[list[str]] = Field(default_factory=list, description="Groups of 3 or more students joined by "
                                                                         "flagged pairs, largest first.")
+    reference_shares: dict[str, float] = Field(default_factory=dict, description=(
+        "Every compared student's share of code (beyond the starter) that the reference holds too, listed or not."))
     too_large: list[str] = Field(default_factory=list, description=f"Students whose file is over {MAX_CHARACTERS} "
                                                                    "characters: not compared (a course file is a few thousand).")
 
@@ -289,9 +291,12 @@ def compare_exercise(exercise: str, sources: dict[str, str], reference: str | No
     for source, source_document, found in course:
         theirs = source_document.without(given)
         for name, mine in alone.items():
-            if mine.ceiling(len(mine.hashes & theirs.hashes)) < max(min_shared, threshold * mine.token_coverage):
-                continue
+            if source != "reference" and mine.ceiling(len(mine.hashes & theirs.hashes)) < max(
+                    min_shared, threshold * mine.token_coverage):
+                continue                           # (the reference's share is kept for everyone: no shortcut there)
             share, _, tokens, _, slices, their_slices = _compare(mine, theirs)
+            if source == "reference":
+                result.reference_shares[name] = round(share, 4)
             if share >= threshold and tokens >= min_shared:
                 found.append(Overlap(student=name, source=source, similarity=share, tokens=tokens,
                                      spans=students[name].spans(slices), source_spans=source_document.spans(their_slices)))
@@ -342,7 +347,10 @@ def material(folder: Path, specs: list[ExerciseSpec]) -> dict[str, dict[str, str
     found: dict[str, dict[str, str]] = {spec.id: {} for spec in specs}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.suffix not in (".py", ".ipynb") or not path.is_file() or any(part.startswith(".") for part in relative.parts):
+        if path.suffix not in (".py", ".ipynb") or not path.is_file() or path.is_symlink() or any(
+                part.startswith(".") or part in submissions.IGNORED_PARTS for part in relative.parts):
+            continue
+        if path.stat().st_size > MAX_CHARACTERS * 4:         # characters take at most four bytes
             continue
         try:
             if path.suffix == ".py":

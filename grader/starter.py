@@ -128,7 +128,9 @@ def write_starter(specs: list[ExerciseSpec], reference: Path, out: Path, noteboo
 
 def as_notebook(text: str, spec: ExerciseSpec) -> str:
     """A starter as a Jupyter notebook: a heading, then a code cell for the imports and each
-    definition or the script, as a notebook is written; it grades like the .py (grader.notebooks)."""
+    definition or the script, as a notebook is written; it grades like the .py (grader.notebooks).
+    An import of an exercise it needs (`from net import Net`) becomes `%run net.ipynb`, which
+    works in Jupyter beside net's notebook, and which the grader reads as `from net import *`."""
     import nbformat
 
     lines = text.rstrip("\n").split("\n")
@@ -146,6 +148,10 @@ def as_notebook(text: str, spec: ExerciseSpec) -> str:
         f"Write the exercise in the code cells below and keep this notebook's name ({Path(spec.files[0]).stem}.ipynb). "
         "Run `grade .` in its folder to check your work. Cells tagged `skip` are left out of grading; "
         "shell lines (`!pip ...`) and magics (`%matplotlib`) are ignored.")]
+    for index, line in enumerate(lines):      # net1 builds on net: in Jupyter, net's notebook is run, not imported
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("from", "import") and words[1] in spec.needs:
+            lines[index] = f"%run {words[1]}.ipynb"
     for start, end in zip(starts, starts[1:] + [len(lines)]):
         chunk = "\n".join(lines[start:end]).strip("\n")
         if chunk:

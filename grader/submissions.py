@@ -72,7 +72,20 @@ def is_single(path: Path, specs: list[ExerciseSpec]) -> bool:
         return path.suffix == ".zip"
     names = {name for spec in specs for name in spec.files}
     return ((path / ".git").exists() or any((path / name).is_file() for name in names)
-            or any(notebook.is_file() for notebook in path.glob("*.ipynb")))
+            or any(holds_any(notebook, specs) for notebook in sorted(path.glob("*.ipynb"))[:MAX_NOTEBOOKS]))
+
+
+def holds_any(path: Path, specs: list[ExerciseSpec]) -> bool:
+    """Is this notebook a student's (named or tagged for an exercise), not a teacher's notes beside the class?"""
+    if not path.is_file() or path.is_symlink():
+        return False
+    if any(path.stem + ".py" in spec.files for spec in specs):
+        return True
+    try:
+        notebook = read(path, Path(path.name))
+    except NotebookError:
+        return False
+    return any(holds(notebook, spec) for spec in specs)
 
 
 def list_submissions(path: Path, specs: list[ExerciseSpec], mode: str = "auto") -> list[Path]:
@@ -191,7 +204,8 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
     for notebook in notebooks:
         for spec in specs:
             if holds(notebook, spec):
-                target = notebook.path.parent / spec.files[0]
+                own = notebook.path.stem + ".py"               # gradient.ipynb makes gradient.py, as an alias is imported
+                target = notebook.path.parent / (own if own in spec.files else spec.files[0])
                 if (target, None) in candidates[spec.id]:
                     shadowed.setdefault(spec.id, []).append(notebook.path)      # the .py beside it is graded
                 elif (submission.root / target).exists() or (submission.root / target).is_symlink():

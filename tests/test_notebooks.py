@@ -48,6 +48,9 @@ def reference_notebooks(specs, tmp_path_factory):
         text = as_notebook(reference_source(spec.files[0]), spec)
         write(root / "each", {f"{spec.id}.ipynb": text})
         heading, *code = cells_of(text)
+        # In one notebook net1 uses net's classes from the cells above, as it would in Jupyter: no %run
+        code = [(kind, "\n".join(line for line in source.split("\n") if not line.startswith("%run ")), tags)
+                for kind, source, tags in code]
         course += [("markdown", heading[1], [f"exercise:{spec.id}"]), *code]
     write(root / "together", {"course.ipynb": notebook([("code", "%matplotlib inline\nimport math"), *course])})
     return grade(root, specs)
@@ -147,12 +150,14 @@ def test_which_cells_make_an_exercise():
         Cell(4, "code", "plot()", ["skip"]),
         Cell(5, "markdown", "# gd", ["exercise:gd"]),
         Cell(6, "code", "def df(): pass", []),
-        Cell(7, "code", "n = Net()", ["exercise:net1"]),
+        Cell(7, "code", "n = Net()", ["Exercise:NET1"]),
+        Cell(8, "code", "%matplotlib inline\nshow(n)", ["Skip"]),
     ])
     made = program(book, net1, {"net"}, {"net", "net1", "gd"})
-    assert made.student_text() == "import math\n\nclass Net: pass\n\nn = Net()\n\n"
+    # net's section is net.py's (made beside this one): imported, as net1.py imports net.py
+    assert made.student_text() == "import math\n\nfrom net import *  # the cells of net, made into net.py beside this\nn = Net()\n\n"
     assert made.text == PRELUDE + "\n" + made.student_text()
-    assert made.locate(6) == (7, 1) and made.locate(1) is None
+    assert made.locate(5) == (7, 1) and made.locate(4) == (2, 1) and made.locate(1) is None
     assert made.locate(3) == (1, 1) and made.locate(99) == (7, 1)      # between cells, past the end: the line before
 
 
@@ -164,9 +169,15 @@ def test_which_cells_make_an_exercise():
     pytest.param("%%time\nx = sum(range(9))", "\nx = sum(range(9))", [], id="time-cell-kept"),
     pytest.param("%%writefile a.py\nprint(1)", None, ["is a '%%writefile' cell, not Python"], id="other-language-cell"),
     pytest.param("torch.zeros?\ny = 1", "pass\ny = 1", ["is an IPython magic"], id="help"),
+    pytest.param('%matplotlib inline\ns = """\n%d apples\n!important\n"""\ny = (3\n  % 2)',
+                 'pass\ns = """\n%d apples\n!important\n"""\ny = (3\n  % 2)', ["'%matplotlib inline' is an IPython magic"],
+                 id="inside-strings-and-brackets-untouched"),
+    pytest.param("from google.colab import drive\ndrive.mount('/content/drive')\nx = 1",
+                 "pass\npass\nx = 1", ["2 line(s) for Colab alone"], id="colab-lines"),
+    pytest.param("%run net.ipynb\nn = Net()", "from net import *\nn = Net()", [], id="run-a-notebook"),
 ])
 def test_magics_and_shell_lines_are_left_out(source, kept, warned):
-    text, notes = python_of(Cell(1, "code", source, []))
+    text, notes = python_of(Cell(1, "code", source, []), {"net", "gd"})
     assert text == kept
     assert len(notes) == len(warned) and all(w in n for w, n in zip(warned, notes))
 
@@ -221,7 +232,7 @@ def test_lone_surrogates_and_odd_magics_neither_crash_the_run_nor_lose_the_json(
     report = grade(tmp_path / "class", specs, exercises=["gd"])
     results = by_student(report)
     assert results["honest"]["gd"].score == results["mallory"]["gd"].score == results["honest"]["gd"].max_score
-    [warning] = results["mallory"]["gd"].warnings
+    warning = results["mallory"]["gd"].warnings[0]
     assert warning.startswith("cell 1 is a '%%t\ufffd") and warning.endswith("' cell, not Python: it was left out")
     report.model_dump_json()
 
@@ -308,3 +319,24 @@ def test_a_megabyte_line_of_code_is_cut_in_every_message(specs, tmp_path):
     result = by_student(grade(tmp_path / "class", specs, exercises=["gd"]))["s"]["gd"]
     assert "NameError" in result.message and "gd.ipynb, cell 1, line 1" in result.message
     assert len(result.message) < 1000 and all(len(check.message) < 1000 for check in result.checks)
+
+
+def test_notebooks_as_students_write_them_in_jupyter_and_colab(specs, tmp_path):
+    """One homework notebook whose net1 section uses net's classes from the cells above (no import:
+    it runs in Jupyter), with a tag in capitals; a Colab download that mounts Drive; and, beside
+    the class, a teacher's notebook that must not make the class folder one submission."""
+    net, net1, gd = reference_source("net.py"), reference_source("net1.py"), reference_source("gd.py")
+    write(tmp_path / "class", {
+        "grading_notes.ipynb": notebook([("markdown", "# what to look for")]),
+        "ana/homework.ipynb": notebook([("code", "import math"), ("markdown", "## net", ["exercise:NET"]), ("code", net),
+                                        ("markdown", "## net1", ["exercise:net1"]),
+                                        ("code", net1.replace("from net import Net\n", ""))]),
+        "ben/gd.ipynb": notebook([("code", "from google.colab import drive\ndrive.mount('/content/drive')"), ("code", gd)],
+                                 colab=True),
+    })
+    report = grade(tmp_path / "class", specs, exercises=["net1", "gd"])      # net1 alone: net's section still found
+    results = by_student(report)
+    assert set(results) == {"ana", "ben"}
+    assert results["ana"]["net1"].score == results["ana"]["net1"].max_score, results["ana"]["net1"]
+    assert results["ben"]["gd"].score == results["ben"]["gd"].max_score, results["ben"]["gd"]
+    assert any("line(s) for Colab alone" in w for w in results["ben"]["gd"].warnings)

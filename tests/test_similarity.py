@@ -1046,6 +1046,8 @@ def test_grade_with_similarity_reads_folders_zips_and_notebooks_and_changes_no_s
     assert gd["compared"] == 6
     assert {(p["a"], p["b"]) for p in gd["pairs"]} == {("ana", "gus"), ("ben", "nina")}
     assert [o["student"] for o in gd["reference"]] == ["jun"]
+    assert sorted(gd["reference_shares"]) == ["ana", "ben", "fay", "gus", "jun", "nina"] and gd["reference_shares"]["jun"] == 1
+    assert max(share for student, share in gd["reference_shares"].items() if student != "jun") < 0.6
     assert [(o["student"], o["source"]) for o in gd["base"]] == [("fay", "gd_demo.py")]
     assert "ana ↔ gus" in done.stdout and "reference: jun 100%" in done.stdout
     assert "href='similarity.html'" in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
