@@ -439,6 +439,9 @@ def write_outputs(report: ClassReport, args: argparse.Namespace) -> list[str]:
     from grader.outputs import classroom, feedback, gradebook, gradescope, junit
 
     said: list[str] = []
+    for file in (args.gradescope, args.json, args.csv, args.junit):
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)      # --json out/report.json: its folder made, as --html's is
     if args.gradescope:
         gradescope.write(report, args.gradescope)     # first: it refuses a class (a usage error)
     if args.json:
