@@ -46,7 +46,8 @@ def handed_in(path: Path, files: list[str], zone: tzinfo, alone: bool) -> dict[s
             return {file: (moment, "gradescope", "") for file in files}
         except (OSError, ValueError, KeyError, TypeError) as error:
             return {file: (None, None, f"{metadata}: no created_at time in it ({error})") for file in files}
-    commits = last_commits(path, files) if path.is_dir() and (path / ".git").is_dir() else {}
+    git = path / ".git"
+    commits = last_commits(path, files) if path.is_dir() and git.is_dir() and not git.is_symlink() else {}
     found: dict[str, Found] = {}
     for file in files:
         committed = commits.get(file)
