@@ -12,7 +12,7 @@ policy and last accepted date; the extensions file beside it; and what lateness 
 
     [[assignments]]
     name = "Week 13"                      # the LMS's name for it (Canvas: "Week 13 (12345)" with its id)
-    exercises = ["gd", "net", "net1", "net2"]
+    exercises = ["ex1", "ex2", "ex3"]     # exercise ids
     due = 2026-12-06T23:59:00             # local time in `timezone`, or with its own offset
     last = 2026-12-13T23:59:00            # nothing is accepted after it (optional)
 
