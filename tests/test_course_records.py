@@ -224,3 +224,25 @@ def test_an_override_for_an_unknown_student_stops_the_run_before_grading(tmp_pat
     done = grade_cli(str(tmp_path / "class"), "--exercise", "gd", "--overrides", str(tmp_path / "overrides.csv"))
     assert done.returncode == 2
     assert "overrides.csv, line 3: unknown student 'anna'" in " ".join(done.stderr.split())
+
+
+def test_every_output_that_lists_tests_sums_to_the_score_with_lateness_and_marks(tmp_path, specs):
+    """JUnit's cases, Classroom's and Gradescope's tests carry the adjustments (late, marked by hand)."""
+    from conftest import grade
+
+    from grader.outputs import classroom, gradescope, junit
+    from grader.records import apply
+
+    write(tmp_path / "class", {"ana/gd.py": reference_source("gd.py"), "ana.timestamp": "2026-11-17T12:00:00+08:00",
+                               "marks.csv": "student,exercise,points,delta,comment,by\nana,gd,,-1,messy plots,TA\n"})
+    report = grade(tmp_path / "class" / "ana", specs, exercises=["gd"])
+    marks = read_overrides(tmp_path / "class" / "marks.csv", {"ana"}, specs)
+    apply(report, specs, None, marks, load_course(course_folder(tmp_path / "course"), EXERCISES))
+    [submission] = report.submissions
+    assert submission.score == pytest.approx(9 * 0.8 - 1)
+    assert [label for e in submission.exercises for label, _, _ in e.adjustments()] == ["late", "marked by hand"]
+    for tests in (classroom.runner_result(report)["tests"], gradescope.results(report)["tests"]):
+        assert sum(test["score"] for test in tests) == pytest.approx(submission.score)
+    cases = junit.document(report).find("testsuite").findall("testcase")
+    assert sum(float(p.get("value")) for case in cases for p in case.find("properties")
+               if p.get("name") == "score") == pytest.approx(submission.score)

@@ -15,9 +15,11 @@ def document(report: ClassReport) -> ET.Element:
     for submission in report.submissions:
         cases = [(exercise, check) for exercise in submission.exercises for check in exercise.checks]
         missing = [e for e in submission.exercises if not e.checks]
+        adjusted = [(exercise, *change) for exercise in submission.exercises for change in exercise.adjustments()]
         suite = ET.SubElement(suites, "testsuite", name=submission.student,
-                              tests=str(len(cases) + len(missing)),
-                              failures=str(sum(c.status == "failed" for _, c in cases) + len(missing)),
+                              tests=str(len(cases) + len(missing) + len(adjusted)),
+                              failures=str(sum(c.status == "failed" for _, c in cases) + len(missing)
+                                           + sum(added < 0 for _, _, added, _ in adjusted)),
                               errors=str(sum(c.status in ("error", "timeout") for _, c in cases)),
                               skipped=str(sum(c.status == "skipped" for _, c in cases)),
                               time=f"{sum(e.seconds for e in submission.exercises):.3f}")
@@ -36,6 +38,13 @@ def document(report: ClassReport) -> ET.Element:
                 ET.SubElement(case, "error", message=check.message[:500], type=check.status).text = check.message
             elif check.status == "skipped":
                 ET.SubElement(case, "skipped", message=check.message[:500])
+        for exercise, label, added, why in adjusted:     # lateness, a person's points: cases too, summing to the score
+            case = ET.SubElement(suite, "testcase", classname=f"{submission.student}.{exercise.exercise}", name=label, time="0")
+            points = ET.SubElement(case, "properties")
+            ET.SubElement(points, "property", name="score", value=f"{added:g}")
+            ET.SubElement(points, "property", name="max_score", value="0")
+            if added < 0:
+                ET.SubElement(case, "failure", message=why[:500], type=label).text = why
         for exercise in missing:        # missing file: one failing case, so the gap is visible
             case = ET.SubElement(suite, "testcase", classname=f"{submission.student}.{exercise.exercise}",
                                  name=exercise.status, time="0")
