@@ -246,3 +246,29 @@ def test_every_output_that_lists_tests_sums_to_the_score_with_lateness_and_marks
     cases = junit.document(report).find("testsuite").findall("testcase")
     assert sum(float(p.get("value")) for case in cases for p in case.find("properties")
                if p.get("name") == "score") == pytest.approx(submission.score)
+
+
+def test_a_manual_check_waits_for_its_marks_and_the_reference_is_not_blamed_for_it(tmp_path):
+    import shutil
+
+    assignments = tmp_path / "assignments"
+    shutil.copytree(ROOT / "assignments", assignments)
+    spec = assignments / "hill.toml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("# --- grade mutants", '[[checks]]\nname = "explain"\nkind = "manual"\npoints = 2\n'
+                                 'description = "Why the search stops within one step of the bottom."\n\n# --- grade mutants', 1),
+                    encoding="utf-8")
+    reference = grade_cli(str(ROOT / "reference"), "--assignments", str(assignments), "--exercise", "hill", "--no-cache",
+                          "--json", str(tmp_path / "reference.json"))
+    assert reference.returncode == 0, reference.stderr            # its 2 unmarked points are a person's to give
+    [hill] = json.loads((tmp_path / "reference.json").read_text())["submissions"][0]["exercises"]
+    explain = next(c for c in hill["checks"] if c["name"] == "explain")
+    assert (explain["status"], explain["score"], explain["message"]) == ("skipped", 0, "marked by hand: not marked yet")
+    write(tmp_path, {"class/ana/hill.py": reference_source("hill.py"), "class/ben/hill.py": reference_source("hill.py"),
+                     "marks.toml": '[[override]]\nstudent = "ana"\nexercise = "hill.explain"\npoints = 1.5\n'
+                                   'comment = "the stop, not the step"\nby = "TA Lee"\n'})
+    done = grade_cli(str(tmp_path / "class"), "--assignments", str(assignments), "--exercise", "hill", "--no-cache",
+                     "--overrides", str(tmp_path / "marks.toml"), "--json", str(tmp_path / "class.json"))
+    assert done.returncode == 0, done.stderr
+    scores = {s["student"]: s["score"] for s in json.loads((tmp_path / "class.json").read_text())["submissions"]}
+    assert scores == {"ana": 5.5, "ben": 4}
