@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader import __version__
 from grader.engine import Grader, Options
-from grader.exercises import load_specs
+from grader.exercises import COURSE_FILE, load_specs
 from grader.fences import LEVELS, Isolation
 from grader.gpu import driver_loaded
 from grader.report import ClassReport, Person
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
-    apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs))
+    apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs), args=args)
     if args.similarity or args.similarity_base:
         try:
             report.similarity, texts = compared(args.path, specs, args)
@@ -341,23 +341,25 @@ def course_records(args: argparse.Namespace, specs: list[ExerciseSpec]) -> Recor
     from grader.roster import read_overrides, read_roster
 
     roster = read_roster(args.roster) if args.roster else None
-    course_file = args.course or (args.assignments / "course.toml")
+    course_file = args.course or (args.assignments / COURSE_FILE)
     if args.course and not args.course.is_file():
         raise SpecError(f"--course {args.course}: no such file")
-    course = load_course(course_file, {spec.id for spec in specs}) if course_file.is_file() and not args.no_late else None
-    overrides = []
-    if args.overrides:
-        students = {student_name(path) for path in list_submissions(args.path, specs, args.mode)} | set(roster or {})
-        overrides = read_overrides(args.overrides, students, specs)
+    paths = list_submissions(args.path, specs, args.mode)
+    # Who may be named: the class and the roster. One student's run (grade . in classroom CI) shares the
+    # course's files naming everyone: there, without a roster, a name is not checked.
+    students = {student_name(path) for path in paths} | set(roster or {}) if roster or paths != [args.path] else None
+    course = load_course(course_file, {spec.id for spec in specs}, students) if course_file.is_file() else None
+    overrides = read_overrides(args.overrides, students, specs) if args.overrides else []
     return roster, overrides, course
 
 
-def apply_records(report: ClassReport, specs: list[ExerciseSpec], records: Records, alone: bool) -> None:
+def apply_records(report: ClassReport, specs: list[ExerciseSpec], records: Records, alone: bool,
+                  args: argparse.Namespace) -> None:
     from grader.records import apply
 
     roster, overrides, course = records
     if roster is not None or overrides or course is not None:
-        apply(report, specs, roster, overrides, course, alone)
+        apply(report, specs, roster, overrides, course, alone, late=not args.no_late)
 
 
 def list_single(args: argparse.Namespace, specs: list[ExerciseSpec]) -> bool:

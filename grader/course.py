@@ -136,8 +136,9 @@ class Course:
         return moved, last, extension.words()
 
 
-def load_course(path: Path, exercises: set[str]) -> Course:
-    """The course file and its extensions; SpecError naming the file (and line) when wrong."""
+def load_course(path: Path, exercises: set[str], students: set[str] | None = None) -> Course:
+    """The course file and its extensions; SpecError naming the file (and line) when wrong.
+    `students`: who may have an extension (the class's submissions and the roster), when known."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         spec = CourseFile.model_validate(data)
@@ -154,23 +155,28 @@ def load_course(path: Path, exercises: set[str]) -> Course:
     if unknown:
         raise SpecError(f"{path}: unknown exercise(s) {unknown}; known: {', '.join(sorted(exercises))}")
     zone = ZoneInfo(spec.timezone)
-    extensions = read_extensions(path.parent / spec.extensions, {a.name for a in spec.assignments}) if spec.extensions else []
+    extensions = read_extensions(path.parent / spec.extensions, {a.name for a in spec.assignments}, students) \
+        if spec.extensions else []
     return Course(spec, zone, extensions, path)
 
 
-def read_extensions(path: Path, assignments: set[str]) -> list[Extension]:
+def read_extensions(path: Path, assignments: set[str], students: set[str] | None = None) -> list[Extension]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as source:
             rows = list(csv.DictReader(source))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise SpecError(f"{path}: {error}") from None
-    found = []
+    found: list[Extension] = []
     for number, row in enumerate(rows, start=2):
         where = f"{path}, line {number}"
         student, assignment = (row.get("student") or "").strip(), (row.get("assignment") or "").strip()
         due, days = (row.get("due") or "").strip(), (row.get("days") or "").strip()
         if not student:
             raise SpecError(f"{where}: no student (the columns are student, assignment, due or days)")
+        if students is not None and student not in students:     # a misspelt name would leave the real student penalised
+            raise SpecError(f"{where}: unknown student {student!r}: not a submission of this class nor on the roster")
+        if any(e.student == student and e.assignment == assignment for e in found):
+            raise SpecError(f"{where}: a second extension for {student} ({assignment or 'every assignment'}): keep one")
         if assignment and assignment not in assignments:
             raise SpecError(f"{where}: unknown assignment {assignment!r}; the course file has {sorted(assignments)}")
         if bool(due) == bool(days):

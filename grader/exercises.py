@@ -28,6 +28,7 @@ from grader.kinds import BUILTIN
 from grader.kinds.base import Kind
 from grader.spec import ExerciseSpec, SpecError, load_spec
 
+COURSE_FILE = "course.toml"
 _loaded: dict[str, dict[str, Kind]] = {}
 _lock = threading.Lock()
 
@@ -106,7 +107,7 @@ def resolve(spec: ExerciseSpec, folder: Path, path: Path) -> None:
 
 def load_specs(folder: Path) -> list[ExerciseSpec]:
     """Every exercise of `folder`, its kinds resolved and its options validated."""
-    paths = sorted(folder.glob("*.toml"))
+    paths = sorted(path for path in folder.glob("*.toml") if path.name != COURSE_FILE)   # the course's dates, not an exercise
     if not paths:
         raise SpecError(f"{folder}: no assignment specs (*.toml) found")
     specs = []

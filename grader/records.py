@@ -12,6 +12,7 @@ grader's run (and the cache's: nothing here is cached, so a regrade applies it a
 """
 from __future__ import annotations
 
+from datetime import timezone
 from pathlib import Path
 
 from grader.course import Course
@@ -22,18 +23,23 @@ from grader.times import handed_in
 
 
 def apply(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Person] | None = None,
-          overrides: list[Override] | None = None, course: Course | None = None, alone: bool = False) -> None:
+          overrides: list[Override] | None = None, course: Course | None = None, alone: bool = False,
+          late: bool = True) -> None:
     """Everything above, in place, in that order; the totals summed again."""
     if roster is not None:
-        name(report, specs, roster)
+        name(report, specs, roster, alone)
     for override in overrides or []:
         if override.check is not None:
             mark(report, override)
     if course is not None:
         report.assignments = [Assignment(name=a.name, exercises=a.exercises, due=course.aware(a.due))
                               for a in course.spec.assignments]
+        outside = [e for e in report.exercises if course.assignment(e) is None]
+        if outside and course.spec.assignments:
+            report.notices.append(f"in no assignment of {course.path.name}, so without a due date or a column in an LMS "
+                                  f"gradebook: {', '.join(outside)}")
         for submission in report.submissions:
-            if submission.handed_in:
+            if submission.handed_in and late:
                 weigh(submission, course, alone)
     for override in overrides or []:
         if override.check is None:
@@ -42,15 +48,23 @@ def apply(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Pers
         submission.score = round(sum(e.score for e in submission.exercises), 6)
 
 
-def name(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Person]) -> None:
+def classroom_clone(folder: str, roster: dict[str, Person]) -> Person | None:
+    """GitHub Classroom clones a student's repository as ASSIGNMENT-USERNAME: the one roster login it ends with."""
+    found = [person for login, person in roster.items() if folder.endswith("-" + login)]
+    return found[0] if len(found) == 1 else None
+
+
+def name(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Person], alone: bool) -> None:
     graded = {spec.id: spec for spec in specs if spec.id in report.exercises}
     for submission in report.submissions:
-        submission.person = roster.get(submission.student)
+        submission.person = roster.get(submission.student) or classroom_clone(submission.student, roster)
         if submission.person is None:
             report.not_on_roster.append(submission.student)
     if report.not_on_roster:
         report.notices.append(f"not on the roster, so without a name or id in the gradebook: {', '.join(report.not_on_roster)}")
-    present = {submission.student for submission in report.submissions}
+    if alone:
+        return                                       # one student's run (Gradescope, grade .): not the class's gradebook
+    present = {submission.person.login for submission in report.submissions if submission.person}
     for login, person in roster.items():
         if login not in present:
             report.submissions.append(SubmissionResult(
@@ -61,7 +75,8 @@ def name(report: ClassReport, specs: list[ExerciseSpec], roster: dict[str, Perso
 
 
 def mark(report: ClassReport, override: Override) -> None:
-    found = next((s for s in report.submissions if s.student == override.student), None)
+    found = next((s for s in report.submissions if s.student == override.student
+                  or (s.person is not None and s.person.login == override.student)), None)
     result = next((e for e in found.exercises if e.exercise == override.exercise), None) if found else None
     if result is None:
         report.notices.append(f"{override.mark.source}: {override.student} has no result for {override.exercise} "
@@ -107,10 +122,12 @@ def weigh(submission: SubmissionResult, course: Course, alone: bool) -> None:
             result.warnings.append(warning)
         if moment is None:
             continue
-        due, last, extension = course.due(assignment, submission.student)
+        due, last, extension = course.due(assignment, submission.person.login if submission.person else submission.student)
         policy = course.policy(assignment)
-        hours = max(0.0, (moment - due).total_seconds() / 3600)
-        accepted = last is None or moment <= last
+        # In UTC: two times of one zone are subtracted and compared on the wall clock, a DST change's hour lost
+        at = moment.astimezone(timezone.utc)
+        hours = max(0.0, (at - due.astimezone(timezone.utc)).total_seconds() / 3600)
+        accepted = last is None or at <= last.astimezone(timezone.utc)
         penalty = policy.penalty(hours) if accepted else 100.0
         after = round(result.score * (1 - penalty / 100), 6)
         result.late = Late(submitted_at=moment, source=source, due=due, extension=extension, hours_late=round(hours, 3),

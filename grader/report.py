@@ -159,7 +159,11 @@ class SubmissionResult(BaseModel):
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.handed_in:
-            yield _line(f"{one_line(self.student)}: no submission (on the roster): 0 / {points(self.max_score)}", "bold red")
+            yield _line(f"{one_line(self.student)}: no submission (on the roster): {points(self.score)} / "
+                        f"{points(self.max_score)}", "bold red")
+            for exercise in self.exercises:
+                if exercise.manual is not None:
+                    yield _line(f"  {exercise.exercise}: {points(exercise.score)} marked by {exercise.manual.by or 'hand'}", "yellow")
             return
         yield _line(f"{one_line(self.student)}: {points(self.score)} / {points(self.max_score)}", "bold")
         for warning in self.warnings:
@@ -295,7 +299,7 @@ def points(value: float) -> str:
 
 
 def _cell(result: ExerciseResult | None) -> Text:
-    if result is None or result.status == "missing":
+    if result is None or (result.status == "missing" and result.manual is None):     # a person's points show, file or not
         return Text("—", style="dim")
     if result.status in ("error", "timeout"):
         return Text(result.status, style="red")

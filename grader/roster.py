@@ -52,14 +52,17 @@ def read_roster(path: Path) -> dict[str, Person]:
     if key is None:
         raise SpecError(f"{path}: no key column; name one of {', '.join(KEYS)} (the submission's folder or GitHub username)")
     people: dict[str, Person] = {}
-    known = {key, "name", "first_name", "last_name", "email", "section", "sis_login_id", *IDS}
+    known = {key, "name", "first_name", "last_name", "email", "section", "sis_login_id", "student", *IDS}
     for line, row in rows:
+        if "points possible" in " ".join(row.values()).lower() or row.get("student") == "Student, Test":
+            continue                                    # Canvas's export: its points row and its test student
         login = row.get(key, "")
         if not login:
             raise SpecError(f"{path}, line {line}: the {key} column is empty")
         if login in people:
             raise SpecError(f"{path}, line {line}: {login!r} is on the roster twice")
-        name = row.get("name") or " ".join(part for part in (row.get("first_name", ""), row.get("last_name", "")) if part)
+        name = row.get("name") or " ".join(part for part in (row.get("first_name", ""), row.get("last_name", "")) if part) \
+            or (row.get("student", "") if key != "student" else "")          # Canvas's export: Student is "Last, First"
         extra = {k: v for k, v in row.items() if k not in known}
         if row.get("sis_user_id") and row.get("id"):
             extra["canvas_id"] = row["id"]                  # Canvas's export: ID is its user id, not the school's
@@ -78,8 +81,8 @@ class Override:
     mark: Manual
 
 
-def read_overrides(path: Path, students: set[str], specs: list[ExerciseSpec]) -> list[Override]:
-    """The overrides, each checked against the students and the specs."""
+def read_overrides(path: Path, students: set[str] | None, specs: list[ExerciseSpec]) -> list[Override]:
+    """The overrides, each checked against the students (None: not known here) and the specs."""
     if path.suffix == ".toml":
         try:
             tables = tomllib.loads(path.read_text(encoding="utf-8")).get("override", [])
@@ -92,11 +95,11 @@ def read_overrides(path: Path, students: set[str], specs: list[ExerciseSpec]) ->
     else:
         rows, where = read_rows(path), "line"
     checks = {spec.id: {check.name: check.points for check in spec.checks} for spec in specs}
-    found = []
+    found: list[Override] = []
     for number, row in rows:
         at = f"{path}, {where} {number}"
         student, target = row.get("student", ""), row.get("exercise", "")
-        if student not in students:
+        if not student or students is not None and student not in students:
             raise SpecError(f"{at}: unknown student {student!r}: not a submission of this class nor on the roster")
         exercise, _, check = target.partition(".")
         if exercise not in checks:
@@ -113,6 +116,8 @@ def read_overrides(path: Path, students: set[str], specs: list[ExerciseSpec]) ->
         top = checks[exercise][check] if check else sum(checks[exercise].values())
         if points and not 0 <= value <= top:
             raise SpecError(f"{at}: {value:g} points for {target}, which is worth {top:g}")
+        if any(o.student == student and o.exercise == exercise and o.check == (check or None) for o in found):
+            raise SpecError(f"{at}: a second override of {target} for {student}: keep one (a delta of their sum)")
         found.append(Override(student, exercise, check or None, Manual(
             points=value if points else None, delta=value if delta else None, by=row.get("by", ""),
             comment=row.get("comment", ""), source=at)))

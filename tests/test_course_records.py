@@ -272,3 +272,99 @@ def test_a_manual_check_waits_for_its_marks_and_the_reference_is_not_blamed_for_
     assert done.returncode == 0, done.stderr
     scores = {s["student"]: s["score"] for s in json.loads((tmp_path / "class.json").read_text())["submissions"]}
     assert scores == {"ana": 5.5, "ben": 4}
+
+
+# --- what a review found: each a test ---------------------------------------------------------------------------
+
+
+def test_grade_dot_in_a_students_repository_neither_imports_their_code_nor_trusts_their_times(tmp_path):
+    """The git child is isolated (a json.py of the student's is not imported), and a metadata or
+    timestamp file inside the submission is the student's, not the platform's."""
+    marker = tmp_path / "ran"
+    repo = tmp_path / "ana"
+    write(repo, {"gd.py": reference_source("gd.py"),
+                 "json.py": f"open({str(marker)!r}, 'w').write('student code ran')\n",
+                 "submission_metadata.json": '{"created_at": "2020-01-01T00:00:00+00:00"}', ".timestamp": "2020-01-01T00:00"})
+    git(repo, "init", "-q")
+    git(repo, "add", "gd.py")
+    git(repo, "commit", "-qm", "gd", when="2026-11-17T12:00:00+08:00")
+    course = course_folder(tmp_path / "course")
+    done = subprocess.run([sys.executable, "-m", "grader", ".", "--exercise", "gd", "--no-cache", "--course", str(course),
+                           "--json", str(tmp_path / "r.json")], capture_output=True, text=True, cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    [gd] = json.loads((tmp_path / "r.json").read_text())["submissions"][0]["exercises"]
+    assert gd["late"]["source"] == "git" and gd["late"]["penalty"] == 20
+
+
+def test_the_instructors_timestamp_outranks_a_students_commit_and_zip_dates(tmp_path):
+    repo = tmp_path / "class" / "ana"
+    write(repo, {"gd.py": "x = 1\n"})
+    git(repo, "init", "-q")
+    git(repo, "add", "gd.py")
+    git(repo, "commit", "-qm", "gd", when="1999-01-01T00:00:00+00:00")
+    with zipfile.ZipFile(tmp_path / "class" / "ben.zip", "w") as archive:
+        archive.writestr(zipfile.ZipInfo("gd.py", date_time=(1980, 1, 1, 0, 0, 0)), "x = 1\n")
+        archive.writestr(zipfile.ZipInfo("backup/gd.py", date_time=(2030, 1, 1, 0, 0, 0)), "x = 1\n")
+    assert handed_in(tmp_path / "class" / "ben.zip", ["gd.py"], TAIPEI, alone=False)["gd.py"][0].year == 1980
+    write(tmp_path / "class", {"ana.timestamp": "2026-11-20T10:00:00+08:00", "ben.timestamp": "2026-11-21T10:00:00+08:00"})
+    assert handed_in(repo, ["gd.py"], TAIPEI, alone=False)["gd.py"][1] == "timestamp file"
+    assert handed_in(tmp_path / "class" / "ben.zip", ["gd.py"], TAIPEI, alone=False)["gd.py"][1] == "timestamp file"
+
+
+def test_hours_late_are_real_hours_across_a_daylight_saving_change(tmp_path, specs):
+    from conftest import grade
+
+    from grader.records import apply
+
+    write(tmp_path, {"class/ana/hill.py": reference_source("hill.py"), "class/ana.timestamp": "2026-11-02T00:30:00"})
+    course = course_folder(tmp_path / "course", COURSE.replace("Asia/Taipei", "America/New_York")
+                           .replace("2026-11-15T23:59:00", "2026-11-01T00:30:00"))
+    report = grade(tmp_path / "class", specs, exercises=["hill"])
+    apply(report, specs, None, [], load_course(course, EXERCISES))
+    [hill] = report.submissions[0].exercises
+    assert hill.late.hours_late == 25 and hill.late.penalty == 20        # 25 hours: a second day started
+
+
+def test_no_late_keeps_the_assignments_columns_and_a_wrong_extension_is_refused(tmp_path, specs):
+    from grader.fences import Isolation
+    from grader.records import apply
+    from grader.report import ClassReport
+
+    report = ClassReport(grader_version="0", seed=1, device="cpu", exercises=["gd", "hill"], submissions=[],
+                         isolation=Isolation(level="process", uid=1000, mechanisms={}, limits={}))
+    apply(report, specs, None, [], load_course(course_folder(tmp_path), EXERCISES), late=False)
+    assert [a.name for a in report.assignments] == ["Week 13", "Week 14"]
+    for rows, message in (("bobb,,,2\n", "line 2: unknown student 'bobb'"), ("bob,,,2\nbob,,,3\n", "line 3: a second extension")):
+        with pytest.raises(SpecError, match=message):
+            load_course(course_folder(tmp_path, extensions="student,assignment,due,days\n" + rows), EXERCISES, {"bob"})
+
+
+def test_a_canvas_export_is_a_roster_and_classroom_clones_find_their_student(tmp_path, specs):
+    from grader.fences import Isolation
+    from grader.records import apply
+    from grader.report import ClassReport, SubmissionResult
+
+    write(tmp_path, {"canvas.csv": "Student,ID,SIS User ID,SIS Login ID,Section,Week 13 (77)\n"
+                                   "    Points Possible,,,,,13\n\"Chen, Ana\",501,B1,ana,A,\n\"Student, Test\",9,,,A,\n"})
+    people = read_roster(tmp_path / "canvas.csv")
+    assert list(people) == ["ana"] and people["ana"].name == "Chen, Ana" and people["ana"].student_id == "B1"
+    assert people["ana"].extra["canvas_id"] == "501"
+    report = ClassReport(grader_version="0", seed=1, device="cpu", exercises=["gd"], isolation=Isolation(level="process", uid=1000, mechanisms={}, limits={}),
+                         submissions=[SubmissionResult(student="hw1-ana", path="", score=0, max_score=9, exercises=[])])
+    apply(report, specs, people)
+    assert report.submissions[0].person.login == "ana" and report.not_on_roster == []
+
+
+def test_a_course_file_in_the_assignments_folder_is_read_as_the_course_not_as_an_exercise(tmp_path):
+    import shutil
+
+    assignments = tmp_path / "assignments"
+    shutil.copytree(ROOT / "assignments", assignments)
+    course_folder(assignments)
+    write(tmp_path, {"class/ana/hill.py": reference_source("hill.py"), "class/ana.timestamp": "2026-11-17T12:00:00+08:00"})
+    done = grade_cli(str(tmp_path / "class"), "--assignments", str(assignments), "--exercise", "hill", "--no-cache",
+                     "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stderr
+    [hill] = json.loads((tmp_path / "r.json").read_text())["submissions"][0]["exercises"]
+    assert hill["late"]["penalty"] == 20 and hill["score"] == 3.2

@@ -160,7 +160,7 @@ def heatmap(report: ClassReport) -> str:
 
 
 def _heat_cell(result: ExerciseResult | None) -> str:
-    if result is None or result.status == "missing":
+    if result is None or (result.status == "missing" and result.manual is None):
         return "<td class='cell missing' data-value='-1' title='not handed in'>—</td>"
     fraction = result.score / result.max_score if result.max_score else 1.0
     label = f"{points(result.score)}/{points(result.max_score)}"
