@@ -122,6 +122,12 @@ def _save(path: Path, rows: Iterable[Row], bom: bool) -> None:
         csv.writer(sink).writerows(rows)
 
 
+def inert(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a folder named `=HYPERLINK(...)` is no formula (OWASP's
+    CSV injection advice: a leading quote). Only the plain table: an LMS matches the names as written."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _plain(report: ClassReport) -> list[Row]:
     people = any(s.person is not None for s in report.submissions)
     late = any(e.late is not None for s in report.submissions for e in s.exercises)
@@ -132,7 +138,7 @@ def _plain(report: ClassReport) -> list[Row]:
         who = one_line(submission.student)
         person = submission.person or Person(login="")
         scores = {e.exercise: e.score for e in submission.exercises}
-        row = [who, *([one_line(person.name), one_line(person.student_id), one_line(person.section)] if people else []),
+        row = [inert(who), *([inert(one_line(text)) for text in (person.name, person.student_id, person.section)] if people else []),
                *[_number(scores.get(e, 0.0), who, e) for e in report.exercises],
                _number(submission.score, who, "total"), _number(submission.max_score, who, "max"), f"{submission.percent:.1f}"]
         if late:
