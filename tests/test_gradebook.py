@@ -243,3 +243,10 @@ def test_numbers_are_plain_decimals(tmp_path):
     big.submissions[0].exercises[0].score = float("nan")
     with pytest.raises(ValueError, match=r"'ann' \(Lee, Ann\): net is nan, not a number"):
         gradebook.write(big, tmp_path / "c.csv", "canvas")
+
+
+def test_a_plain_cell_that_would_be_a_formula_is_text():
+    from grader.outputs.gradebook import inert
+
+    assert [inert(t) for t in ("=HYPERLINK(\"x\")", "+1", "-2", "@a", "alice", "")] == [
+        "'=HYPERLINK(\"x\")", "'+1", "'-2", "'@a", "alice", ""]
