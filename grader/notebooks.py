@@ -8,12 +8,14 @@ notebook are never read. Which cells make exercise X's program:
 - a cell tagged `exercise:X` (a code or Markdown cell, such as the exercise's heading) starts X's
   section, which runs to the next cell tagged for an exercise; one notebook may hold several;
 - the cells before the first section are setup, shared by every exercise of the notebook;
-- X's program is the setup, X's sections and the sections of the exercises X needs (net1 builds
-  on net), in the notebook's order; code cells only, without the cells tagged `skip` (or a tag
-  the spec names).
+- X's program is the setup and X's sections, code cells only, in the notebook's order, without the
+  cells tagged `skip` (or a tag the spec names). The sections of an exercise X needs (net1 builds
+  on net) become `from net import *`, as net1.py imports net.py, and so does `%run net.ipynb`.
 IPython magics and shell lines (`%matplotlib inline`, `!pip install torch`) are not Python: each
-such line becomes `pass`, with a warning naming the cell, and a cell of another language
-(`%%bash`, `%%writefile`) is left out. A cell that compiles as it is stays exactly as written.
+such line where a statement begins becomes `pass`, with a warning naming the cell, and a cell of
+another language (`%%bash`, `%%writefile`) is left out; so are Colab's own lines (`drive.mount`).
+A cell that compiles as it is stays as written, but for those. What Jupyter allows and a file
+does not is mended: `from __future__` imports move to the top, and `display()` prints.
 
 The notebook is data read by the trusted side, like a .py file's text: nothing in it runs here.
 """
