@@ -301,18 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     texts = None
     if args.quiet:
         report = grader.grade(args.path)
-        for problem in report.errors:     # quiet is no table and no progress, never silence on an error
-            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
     else:
         with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
-    apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs), args=args)
-    if args.similarity or args.similarity_base:
-        try:
+    try:
+        apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs), args=args)
+        if args.similarity or args.similarity_base:
             report.similarity, texts = compared(args.path, specs, args)
-        except Exception as error:  # noqa: BLE001 - the grades are made: a failure here must not lose them
-            report.errors.append(f"similarity: {type(error).__name__}: {error} (the grades and outputs are complete)")
-    if not args.quiet:
+    except Exception as error:  # noqa: BLE001 - the grades are made: a failure after them must not lose them
+        report.errors.append(f"after grading: {type(error).__name__}: {error} (the grades and the outputs are written)")
+    if args.quiet:
+        for problem in report.errors:     # quiet is no table and no progress, never silence on an error
+            errors.print(f"grader error: {escape(one_line(problem))}", style="bold red")
+    else:
         if args.wide:
             console = Console(width=max(console.width, report.full_width()))
         console.print(report.student_view() if single_view(args, report) else report)
