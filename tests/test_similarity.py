@@ -1076,3 +1076,20 @@ def test_a_file_too_large_to_compare_is_named_not_compared():
     [hill] = found.exercises
     assert hill.too_large == ["big"] and hill.compared == 2 and [(p.a, p.b) for p in hill.pairs] == [("ana", "gus")]
     assert f"not compared, over {MAX_CHARACTERS} characters: big" in render(found)
+
+
+def test_a_failure_of_similarity_loses_no_grade_and_no_output(tmp_path, monkeypatch):
+    from grader import cli
+
+    (tmp_path / "class" / "ana").mkdir(parents=True)
+    (tmp_path / "class" / "ana" / "hill.py").write_text(reference_text("hill"), encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lexer exploded")
+
+    monkeypatch.setattr(cli, "compared", broken)
+    code = cli.main([str(tmp_path / "class"), "--exercise", "hill", "--no-cache", "--quiet", "--similarity",
+                     "--json", str(tmp_path / "r.json"), "--workers", "2"])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert code == 3 and report["submissions"][0]["score"] == 4
+    assert report["errors"] == ["after grading: RuntimeError: lexer exploded (the grades and the outputs are written)"]
