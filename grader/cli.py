@@ -271,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     elif device == "cuda" and not driver_loaded():
         errors.print("[red]grade: --device cuda, but no NVIDIA driver is loaded on this machine[/red]")
         return 2
+    paths = list_submissions(args.path, specs, args.mode)      # read once: who may be named, and whether one is graded alone
     try:
-        records = course_records(args, specs)
+        records = course_records(args, specs, paths)
     except SpecError as error:
         errors.print(f"[red]grade: {escape(str(error))}[/red]")
         return 2
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         with progress_bar(errors, "grading", "starting workers") as progress:
             report = grader.grade(args.path, progress)
     try:
-        apply_records(report, specs, records, alone=len(report.submissions) == 1 and list_single(args, specs), args=args)
+        apply_records(report, specs, records, alone=len(report.submissions) == 1 and paths == [args.path], args=args)
         if args.similarity or args.similarity_base:
             report.similarity, texts = compared(args.path, specs, args)
     except Exception as error:  # noqa: BLE001 - the grades are made: a failure after them must not lose them
@@ -336,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
 Records = tuple["dict[str, Person] | None", "list[Override]", "Course | None"]
 
 
-def course_records(args: argparse.Namespace, specs: list[ExerciseSpec]) -> Records:
+def course_records(args: argparse.Namespace, specs: list[ExerciseSpec], paths: list[Path]) -> Records:
     """The roster, overrides and course file, read and checked before anything is graded."""
     from grader.course import load_course
     from grader.roster import read_overrides, read_roster
@@ -345,7 +346,6 @@ def course_records(args: argparse.Namespace, specs: list[ExerciseSpec]) -> Recor
     course_file = args.course or (args.assignments / COURSE_FILE)
     if args.course and not args.course.is_file():
         raise SpecError(f"--course {args.course}: no such file")
-    paths = list_submissions(args.path, specs, args.mode)
     # Who may be named: the class and the roster. One student's run (grade . in classroom CI) shares the
     # course's files naming everyone: there, without a roster, a name is not checked.
     students = {student_name(path) for path in paths} | set(roster or {}) if roster or paths != [args.path] else None
@@ -361,11 +361,6 @@ def apply_records(report: ClassReport, specs: list[ExerciseSpec], records: Recor
     roster, overrides, course = records
     if roster is not None or overrides or course is not None:
         apply(report, specs, roster, overrides, course, alone, late=not args.no_late)
-
-
-def list_single(args: argparse.Namespace, specs: list[ExerciseSpec]) -> bool:
-    """Is PATH one submission graded alone (Gradescope's layout: its metadata beside it)?"""
-    return list_submissions(args.path, specs, args.mode) == [args.path]
 
 
 def similarity_options_valid(base: Path | None, threshold: float, errors: Console, command: str) -> bool:

@@ -34,7 +34,7 @@ from grader.notebooks import in_cells
 from grader.report import CheckResult, ClassReport, ExerciseResult, ExerciseStatus, SubmissionResult
 from grader.runners import LocalRunner
 from grader.spec import CheckSpec, ExerciseSpec, SpecError
-from grader.submissions import Submission, SubmissionError, find_files, list_submissions, printable, stage, student_name, unpack
+from grader.submissions import Submission, SubmissionError, find_files, list_submissions, opened, printable, stage, student_name
 from grader.wire import Job, Observation, RunReply
 
 OUTPUT_BYTES = 256 * 1024
@@ -167,11 +167,7 @@ class Grader:
 
     def prepare(self, path: Path, index: int) -> Submission:
         student = student_name(path)
-        root = path
-        if path.suffix == ".zip":
-            root = unpack(path, self.scratch / f"unpacked-{index}")
-        submission = Submission(student=student, path=path, root=root)
-        find_files(submission, self.every_spec)
+        submission = opened(path, student, self.scratch / f"unpacked-{index}", self.every_spec)
         if student in self.options.only:
             submission.only = set(self.options.only[student])
         stage(submission, self.scratch / f"staged-{index}")

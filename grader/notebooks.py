@@ -277,8 +277,9 @@ def python_of(cell: Cell, known: Collection[str] = ()) -> tuple[str | None, list
         if run and run.group(1) in known:          # %run net.ipynb: net's names here, as from its program
             lines[index] = f"{indent}from {run.group(1)} import *"
             continue
-        shell = code.startswith("!") or bool(ASSIGNED_SHELL.match(code)) and "!" in code.split("=", 1)[1][:3]
-        if not (code.startswith("%") or shell or ASSIGNED_SHELL.match(code) or HELP.match(code)):
+        assigned = ASSIGNED_SHELL.match(code)
+        shell = code.startswith("!") or bool(assigned) and "!" in code.split("=", 1)[1][:3]
+        if not (code.startswith("%") or shell or assigned or HELP.match(code)):
             continue
         dropped += 1
         if dropped <= NOTES_PER_CELL:

@@ -109,6 +109,15 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def opened(path: Path, student: str, into: Path, specs: list[ExerciseSpec]) -> Submission:
+    """A submission with its exercise files found, a zip unpacked under `into` first;
+    SubmissionError when it cannot be read."""
+    root = unpack(path, into) if path.suffix == ".zip" else path
+    submission = Submission(student=student, path=path, root=root)
+    find_files(submission, specs)
+    return submission
+
+
 def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -> dict[str, dict[str, str]]:
     """Each exercise's source text per student (a notebook's: the program made from it), read as
     grading reads them, zips unpacked under `scratch`; for comparing texts, never for running them.
@@ -123,11 +132,10 @@ def sources(target: Path, specs: list[ExerciseSpec], mode: str, scratch: Path) -
             name = f"{student} [{copies}]"
         taken.add(name)
         try:
-            root = unpack(path, scratch / f"unpacked-{index}") if path.suffix == ".zip" else path
+            submission = opened(path, name, scratch / f"unpacked-{index}", specs)
         except SubmissionError:
             continue
-        submission = Submission(student=name, path=path, root=root)
-        find_files(submission, specs)
+        root = submission.root
         for exercise, file in submission.files.items():
             made = submission.programs.get(exercise)
             try:
@@ -216,8 +224,8 @@ def find_files(submission: Submission, specs: list[ExerciseSpec]) -> None:
 
     def rank(spec: ExerciseSpec, candidate: tuple[Path, Notebook | None]) -> tuple:
         path, notebook = candidate
-        alias = spec.files.index(notebook.path.stem + ".py") if notebook and notebook.path.stem + ".py" in spec.files \
-            else len(spec.files) if notebook else spec.files.index(path.name)
+        named = notebook is None or notebook.path.stem + ".py" in spec.files     # not only tagged: its name's alias ranks it
+        alias = spec.files.index(path.name) if named else len(spec.files)
         return len(path.parts), notebook is not None, alias, str(notebook.path if notebook else path)
 
     for spec in specs:

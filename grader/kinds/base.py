@@ -166,10 +166,8 @@ def case_error(outcome: dict) -> str | None:
     """Message for a case whose student call raised (see Context.attempt), else None."""
     if "error" not in outcome:
         return None
-    error = outcome["error"]
-    cell = f"cell {error['cell']}, " if error.get("cell") is not None else ""
-    location = f" ({error['file']}, {cell}line {error['line']}: {error.get('code') or ''})" if error.get("file") else ""
-    return f"{error['type']}: {error['message']}{location}"
+    error = ErrorInfo.model_validate(outcome["error"])      # an ErrorInfo's dump (driver.outcome), located as any error
+    return f"{error.type}: {error.message}{where(error)}"
 
 
 def fraction_verdict(total: int, failures: list[str]) -> Verdict:
